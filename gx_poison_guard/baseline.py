@@ -1,0 +1,291 @@
+"""The golden baseline: what "normal" looks like, learned from vetted clean rows.
+
+``fit_baseline`` splits the golden rows at random into a *fit* part (default
+70 %) and a held-out *calibration* part (30 %). Everything that describes the
+data (location, scale, kurtosis, shrunk covariance, correlation, isolation
+forest, PCA axes, column ranges) is learned on the fit part only; the
+calibration rows are kept, untouched, so that thresholds can later be set on
+data the models never saw, for any batch size and false-block target.
+
+``Baseline.save`` writes an integrity-checked artifact (see
+:mod:`gx_poison_guard.artifact`); ``load_baseline`` verifies it. Nothing here
+imports Great Expectations.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .artifact import read_artifact, write_artifact
+from .exceptions import BaselineIntegrityError, InputDataError, InsufficientDataError
+from .frames import feature_matrix, nonfinite_rows
+from .stats.isolation import FlatForest, fit_flat_forest, whitening_projection
+from .stats.mahalanobis import fit_shrunk_covariance, whitening_matrix
+from .stats.moments import Moments
+from .stats.pca import PCAModel, fit_pca
+
+DEFAULT_CALIBRATION_FRACTION = 0.3
+DEFAULT_MAX_CALIBRATION_ROWS = 20_000
+_ARRAY_FIELDS = (
+    "location", "scale", "kurtosis", "covariance", "correlation", "minimum", "maximum",
+    "calibration_rows",
+)
+
+
+@dataclass(eq=False)
+class Baseline:
+    """A fitted golden baseline.
+
+    Attributes
+    ----------
+    columns : tuple of str
+        Feature columns, in the order of every array below.
+    location, scale, kurtosis : ndarray of shape (n_features,)
+        Fit-part mean, standard deviation (ddof=1) and non-excess kurtosis.
+    covariance : ndarray of shape (n_features, n_features)
+        Ledoit-Wolf-shrunk covariance (see :mod:`gx_poison_guard.stats.mahalanobis`).
+    correlation : ndarray of shape (n_features, n_features)
+        Fit-part sample correlation (unshrunk), the reference for correlation shift.
+    minimum, maximum : ndarray of shape (n_features,)
+        Fit-part column ranges.
+    forest : FlatForest
+        Isolation forest as plain arrays, fitted in PCA-whitened coordinates.
+    pca : PCAModel
+        Principal axes of the standardised fit rows.
+    calibration_rows : ndarray of shape (n_calibration, n_features)
+        Held-out clean rows, never seen by the models.
+    info : dict
+        JSON-safe provenance: split sizes, settings, dtypes, versions.
+    """
+
+    columns: tuple[str, ...]
+    location: np.ndarray
+    scale: np.ndarray
+    kurtosis: np.ndarray
+    covariance: np.ndarray
+    correlation: np.ndarray
+    minimum: np.ndarray
+    maximum: np.ndarray
+    forest: FlatForest
+    pca: PCAModel
+    calibration_rows: np.ndarray
+    info: dict[str, Any]
+    path: Path | None = field(default=None, compare=False)
+    sha256: str | None = field(default=None, compare=False)
+
+    @property
+    def n_features(self) -> int:
+        return len(self.columns)
+
+    @cached_property
+    def whitening(self) -> np.ndarray:
+        """``L^{-1}`` of the shrunk covariance; rows whitened by it have identity covariance."""
+        return whitening_matrix(self.covariance)
+
+    def save(self, path: str | Path) -> str:
+        """Write the artifact to ``path`` and remember where; return its SHA-256."""
+        manifest = {"columns": list(self.columns), "info": self.info,
+                    "pca_components": int(self.pca.components.shape[0])}
+        arrays = {name: getattr(self, name) for name in _ARRAY_FIELDS}
+        arrays.update({f"forest.{k}": v for k, v in self.forest.to_arrays().items()})
+        arrays["pca.components"] = self.pca.components
+        self.sha256 = write_artifact(path, manifest, arrays)
+        self.path = Path(path)
+        return self.sha256
+
+
+def load_baseline(path: str | Path, expected_sha256: str | None = None) -> Baseline:
+    """Load and verify a baseline artifact written by :meth:`Baseline.save`.
+
+    Parameters
+    ----------
+    path : str or Path
+    expected_sha256 : str, optional
+        The hash a suite pinned; a different file fails closed.
+
+    Raises
+    ------
+    BaselineIntegrityError
+        If the file is unreadable, modified, or not the pinned one.
+    """
+    manifest, arrays, digest = read_artifact(path, expected_sha256)
+    try:
+        columns = tuple(str(c) for c in manifest["columns"])
+        forest = FlatForest.from_arrays({k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith("forest.")})
+        forest.check(n_features=len(columns))
+        fields = {name: np.array(arrays[name]) for name in _ARRAY_FIELDS}
+        pca = PCAModel(fields["location"], fields["scale"], np.array(arrays["pca.components"]))
+        baseline = Baseline(columns=columns, forest=forest, pca=pca, info=manifest["info"], **fields)
+        _check_shapes(baseline)
+    except (KeyError, ValueError, TypeError) as exc:
+        raise BaselineIntegrityError(path, f"has an inconsistent structure ({exc})",
+                                     "Rebuild it with fit_baseline(...).save(path)") from None
+    baseline.path, baseline.sha256 = Path(path), digest
+    return baseline
+
+
+def _check_shapes(b: Baseline) -> None:
+    d = b.n_features
+    for name in ("location", "scale", "kurtosis", "minimum", "maximum"):
+        if getattr(b, name).shape != (d,):
+            raise ValueError(f"{name} has shape {getattr(b, name).shape}, expected ({d},)")
+    for name in ("covariance", "correlation"):
+        if getattr(b, name).shape != (d, d):
+            raise ValueError(f"{name} has shape {getattr(b, name).shape}, expected ({d}, {d})")
+    if b.calibration_rows.ndim != 2 or b.calibration_rows.shape[1] != d:
+        raise ValueError("calibration rows do not match the columns")
+    if b.pca.components.ndim != 2 or b.pca.components.shape[1] != d:
+        raise ValueError("PCA components do not match the columns")
+
+
+def fit_baseline(
+    df: pd.DataFrame,
+    columns: Sequence[str],
+    *,
+    calibration_fraction: float = DEFAULT_CALIBRATION_FRACTION,
+    max_calibration_rows: int = DEFAULT_MAX_CALIBRATION_ROWS,
+    n_estimators: int = 100,
+    explained_variance: float = 0.9,
+    random_state: int = 0,
+) -> Baseline:
+    """Learn a golden baseline from vetted clean rows.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Clean rows. Every feature value must be finite.
+    columns : sequence of str
+        Numeric feature columns to guard.
+    calibration_fraction : float, default 0.3
+        Share of rows held out (at random) for calibrating thresholds.
+    max_calibration_rows : int, default 20000
+        Cap on the held-out rows kept in the artifact (a random subset).
+    n_estimators : int, default 100
+        Isolation-forest trees.
+    explained_variance : float, default 0.9
+        Variance share kept by the PCA reconstruction model.
+    random_state : int, default 0
+        Seed of the split and the isolation forest.
+
+    Returns
+    -------
+    Baseline
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_wine
+    >>> wine = load_wine(as_frame=True).data
+    >>> b = fit_baseline(wine, columns=list(wine.columns)[:5])
+    >>> b.n_features, b.calibration_rows.shape[0]
+    (5, 54)
+    """
+    columns = _check_columns(columns)
+    X = _clean_golden_matrix(df, columns)
+    if not 0.0 < calibration_fraction < 1.0:
+        raise ValueError(f"calibration_fraction must lie in (0, 1): got {calibration_fraction!r}.")
+    rng = np.random.default_rng(random_state)
+    order = rng.permutation(X.shape[0])
+    n_cal = int(round(X.shape[0] * calibration_fraction))
+    fit_rows, cal_rows = X[order[n_cal:]], X[order[:n_cal]][:max_calibration_rows]
+    _check_fit_rows(fit_rows, columns)
+    return _fit(fit_rows, cal_rows, columns, df, n_estimators, explained_variance, random_state,
+                calibration_fraction)
+
+
+def _fit(fit_rows, cal_rows, columns, df, n_estimators, explained_variance, random_state,
+         calibration_fraction) -> Baseline:
+    moments = Moments.from_array(fit_rows)
+    scale = moments.std()
+    centred = (fit_rows - moments.mean) / scale
+    kurtosis = np.mean(centred**4, axis=0) * ((len(fit_rows) - 1) / len(fit_rows)) ** 2
+    shrunk = fit_shrunk_covariance(fit_rows)
+    info = {
+        "created_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "package_version": __version__,
+        "n_golden_rows": int(len(fit_rows) + len(cal_rows)),
+        "n_fit_rows": int(len(fit_rows)),
+        "n_calibration_rows": int(len(cal_rows)),
+        "calibration_fraction": float(calibration_fraction),
+        "split": "uniform random permutation of the golden rows (seeded)",
+        "random_state": int(random_state),
+        "covariance_estimator": "Ledoit-Wolf shrinkage of the correlation matrix",
+        "shrinkage": shrunk.shrinkage,
+        "n_estimators": int(n_estimators),
+        "explained_variance": float(explained_variance),
+        "dtypes": {c: str(df[c].dtype) for c in columns},
+    }
+    return Baseline(
+        columns=tuple(columns),
+        location=moments.mean,
+        scale=scale,
+        kurtosis=kurtosis,
+        covariance=shrunk.covariance,
+        correlation=moments.correlation(),
+        minimum=fit_rows.min(axis=0),
+        maximum=fit_rows.max(axis=0),
+        forest=_fit_forest(fit_rows, moments.mean, shrunk.covariance, n_estimators, random_state),
+        pca=fit_pca(fit_rows, moments.mean, scale, explained_variance=explained_variance),
+        calibration_rows=np.ascontiguousarray(cal_rows),
+        info=info,
+    )
+
+
+def _fit_forest(fit_rows, location, covariance, n_estimators, random_state) -> FlatForest:
+    """Isolation forest on PCA-whitened standardised rows (see :mod:`~gx_poison_guard.stats.isolation`)."""
+    scale, rotation = whitening_projection(covariance)
+    return fit_flat_forest(fit_rows, center=location, projection=rotation / scale[:, None],
+                           n_estimators=n_estimators, random_state=random_state)
+
+
+def _check_columns(columns: Sequence[str]) -> list[str]:
+    if isinstance(columns, str) or not columns:
+        raise InputDataError(
+            f"columns must be a non-empty list of feature names: got {columns!r}. "
+            "Pass e.g. columns=['amount', 'age']."
+        )
+    columns = [str(c) for c in columns]
+    duplicated = sorted({c for c in columns if columns.count(c) > 1})
+    if duplicated:
+        raise InputDataError(f"columns lists {duplicated!r} more than once. Pass each feature once.")
+    if len(columns) < 2:
+        raise InputDataError(
+            f"A multivariate baseline needs at least 2 feature columns: got {columns!r}. "
+            "Add columns, or use GX's column expectations for a single feature."
+        )
+    return columns
+
+
+def _clean_golden_matrix(df: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    X = feature_matrix(df, columns, what="golden data")
+    bad = nonfinite_rows(X)
+    if bad.size:
+        raise InputDataError(
+            f"The golden data has {bad.size} row(s) with NaN or inf in feature columns "
+            f"(first at position {int(bad[0])}). Clean or drop them: a baseline must be learned "
+            "from fully observed, vetted rows."
+        )
+    return X
+
+
+def _check_fit_rows(fit_rows: np.ndarray, columns: list[str]) -> None:
+    n, d = fit_rows.shape
+    if n < 2 * d + 2:
+        raise InsufficientDataError(
+            what=f"A baseline of {d} features", n_rows=n, n_required=2 * d + 2,
+            fix="Provide more golden rows (this counts the fit part only), or fewer columns.",
+        )
+    constant = [c for c, s in zip(columns, fit_rows.std(axis=0)) if not s > 0]
+    if constant:
+        raise InputDataError(
+            f"Feature column(s) {constant!r} are constant in the golden data, so no shift can be "
+            "measured on them. Drop them from columns, or check the golden file."
+        )

@@ -1,0 +1,247 @@
+"""Calibrate every threshold of a suite to one stated false-block rate.
+
+How the target ``alpha`` (default 1 %) is split:
+
+* ``builtin_share`` of it (default 10 %) goes to GX's per-column range checks,
+  Bonferroni-split over the columns. Each range is the fit-part min/max
+  widened by ``range_tolerance`` of the fit range (never below 0 for a
+  feature whose golden values are all non-negative); the share of held-out rows
+  outside it sets a beta-binomial null for the out-of-range count of a clean
+  batch, and ``mostly`` allows the count that null exceeds with probability
+  at most ``alpha * builtin_share / n_columns``. Null checks use
+  ``mostly=1.0`` and column/type checks cannot fail on clean data, so they
+  spend nothing.
+* The rest goes to the multivariate expectations jointly. ``n_resamples``
+  clean batches of ``batch_size`` rows are drawn with replacement from the
+  held-out calibration rows; each gets a p-value per test (resampling
+  p-values for batch statistics, beta-binomial p-values for counts of rows
+  above the conformal row threshold, which also carry the uncertainty of
+  that threshold). The common per-test level ``alpha'`` is the largest whose
+  any-test rejection rate over the resamples stays within the multivariate
+  share (min-p), and each threshold is its test's ``alpha'`` critical value.
+
+The result records all of it (:meth:`SuiteCalibration.to_meta`) so a suite
+carries its own evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from .baseline import Baseline
+from .exceptions import CalibrationError
+from .scoring import BATCH_TESTS, ROW_SCORES, BatchScores, batch_tests
+from .stats.calibration import (
+    betabinom_max_count,
+    conformal_rank,
+    empirical_sf,
+    empirical_threshold,
+    exceedance_count_sf,
+    family_wise_level,
+    max_clean_count,
+)
+from .stats.moments import Moments
+
+ALL_TESTS = BATCH_TESTS + ROW_SCORES
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A calibrated row-level test: flag rows above ``threshold``; pass while few enough are flagged."""
+
+    threshold: float
+    row_alpha: float
+    conformal_rank: int
+    n_calibration_rows: int
+    max_count: int
+    mostly: float
+
+
+@dataclass(frozen=True)
+class RangeRule:
+    """A calibrated per-column range for GX's ``ExpectColumnValuesToBeBetween``."""
+
+    column: str
+    min_value: float
+    max_value: float
+    mostly: float
+
+
+@dataclass(frozen=True)
+class SuiteCalibration:
+    """Thresholds for one batch size and false-block target, with their evidence."""
+
+    batch_size: int
+    target_false_block_rate: float
+    builtin_share: float
+    family_level: float
+    n_resamples: int
+    batch_thresholds: dict[str, float]
+    row_rules: dict[str, RowRule]
+    ranges: list[RangeRule]
+    resampled_false_block_rate: float
+    resampled_test_rates: dict[str, float]
+    random_state: int
+
+    def to_meta(self) -> dict:
+        """JSON-safe summary for the suite's ``meta``."""
+        meta = asdict(self)
+        meta["ranges"] = {r["column"]: [r["min_value"], r["max_value"], r["mostly"]] for r in meta["ranges"]}
+        meta["method"] = (
+            "builtin_share of the target split over per-column range checks (Bonferroni, "
+            "beta-binomial count null); the rest over the multivariate tests by min-p over "
+            "resampled clean batches drawn from held-out calibration rows"
+        )
+        return meta
+
+
+def calibrate(
+    baseline: Baseline,
+    *,
+    batch_size: int,
+    target_false_block_rate: float = 0.01,
+    tests: tuple[str, ...] = ALL_TESTS,
+    row_alpha: float | None = None,
+    n_resamples: int = 4000,
+    builtin_share: float = 0.1,
+    range_tolerance: float = 0.1,
+    random_state: int = 0,
+) -> SuiteCalibration:
+    """Calibrate thresholds of ``tests`` for clean batches of ``batch_size`` rows.
+
+    Parameters
+    ----------
+    baseline : Baseline
+    batch_size : int
+        Rows per validated batch (at least 10).
+    target_false_block_rate : float, default 0.01
+        Probability that the whole suite blocks a clean batch.
+    tests : tuple of str
+        Multivariate tests in the suite, from :data:`ALL_TESTS`.
+    row_alpha : float, optional
+        Share of clean rows each row-level test flags. Default: the rarest
+        rate the held-out rows support, ``max(0.001, 1 / (m + 1))`` for ``m``
+        calibration rows (the threshold is then the largest held-out score
+        when ``m < 1000``). A rarer row threshold makes the count test more
+        powerful (signal ~ TPR / sqrt(row_alpha)) and quarantines fewer clean rows.
+    n_resamples : int, default 4000
+        Clean batches resampled for the batch-level null.
+    builtin_share : float, default 0.1
+        Share of the target spent on GX's per-column range checks.
+    range_tolerance : float, default 0.1
+        Ranges widen the fit-part min/max by this share of the range.
+    random_state : int, default 0
+    """
+    cal = baseline.calibration_rows
+    row_alpha = default_row_alpha(cal.shape[0]) if row_alpha is None else row_alpha
+    _check_arguments(batch_size, target_false_block_rate, tests, row_alpha, n_resamples, builtin_share)
+    rng = np.random.default_rng(random_state)
+    samples = rng.integers(0, cal.shape[0], size=(n_resamples, batch_size))
+    mv_target = target_false_block_rate * (1.0 - builtin_share)
+
+    batch_null = _resampled_batch_statistics(baseline, cal, samples, [t for t in tests if t in BATCH_TESTS])
+    row_thresholds, row_counts = _resampled_row_counts(baseline, cal, samples, [t for t in tests if t in ROW_SCORES], row_alpha)
+    p_values = _p_values(batch_null, row_counts, batch_size, cal.shape[0], row_thresholds)
+    level = family_wise_level(np.column_stack(list(p_values.values())), mv_target)
+    if level <= 0.0:
+        raise CalibrationError(
+            f"{n_resamples} resampled batches are too few to reach a {mv_target:.3%} family-wise "
+            f"false-block rate over {len(tests)} tests. Raise n_resamples or the target rate."
+        )
+    batch_thresholds = {t: empirical_threshold(null, level) for t, null in batch_null.items()}
+    row_rules = {t: _row_rule(thr, rank, cal.shape[0], batch_size, row_alpha, level)
+                 for t, (thr, rank) in row_thresholds.items()}
+    rejected = {t: p <= level for t, p in p_values.items()}
+    any_rejected = np.any(np.column_stack(list(rejected.values())), axis=1)
+    return SuiteCalibration(
+        batch_size=batch_size,
+        target_false_block_rate=target_false_block_rate,
+        builtin_share=builtin_share,
+        family_level=level,
+        n_resamples=n_resamples,
+        batch_thresholds=batch_thresholds,
+        row_rules=row_rules,
+        ranges=_range_rules(baseline, batch_size, target_false_block_rate * builtin_share, range_tolerance),
+        resampled_false_block_rate=float(any_rejected.mean()),
+        resampled_test_rates={t: float(r.mean()) for t, r in rejected.items()},
+        random_state=random_state,
+    )
+
+
+def default_row_alpha(n_calibration_rows: int) -> float:
+    """The rarest row false-flag rate ``m`` held-out rows support, floored at 0.1 %."""
+    return max(0.001, 1.0 / (n_calibration_rows + 1))
+
+
+def _check_arguments(batch_size, target, tests, row_alpha, n_resamples, builtin_share) -> None:
+    unknown = sorted(set(tests) - set(ALL_TESTS))
+    if unknown or not tests:
+        raise CalibrationError(f"tests must be a non-empty subset of {ALL_TESTS}: got unknown {unknown!r}.")
+    if not 0.0 < target < 0.5:
+        raise CalibrationError(f"target_false_block_rate must lie in (0, 0.5): got {target!r}.")
+    if not 0.0 < row_alpha < 0.5:
+        raise CalibrationError(f"row_alpha must lie in (0, 0.5): got {row_alpha!r}.")
+    if not 0.0 <= builtin_share < 1.0:
+        raise CalibrationError(f"builtin_share must lie in [0, 1): got {builtin_share!r}.")
+    if batch_size < 10:
+        raise CalibrationError(f"batch_size must be at least 10 rows: got {batch_size!r}. Validate larger batches.")
+    if n_resamples < 100:
+        raise CalibrationError(f"n_resamples must be at least 100: got {n_resamples!r}.")
+
+
+def _resampled_batch_statistics(baseline, cal, samples, tests) -> dict[str, np.ndarray]:
+    null = {t: np.empty(samples.shape[0]) for t in tests}
+    if not tests:
+        return null
+    for b, idx in enumerate(samples):
+        result = batch_tests(baseline, Moments.from_array(cal[idx], shift=baseline.location))
+        for t in tests:
+            null[t][b] = result.statistic(t)
+    return null
+
+
+def _resampled_row_counts(baseline, cal, samples, tests, row_alpha):
+    scores = BatchScores(baseline, cal)
+    thresholds, counts = {}, {}
+    for t in tests:
+        s = scores.row_scores(t)
+        rank = conformal_rank(s.size, row_alpha)
+        threshold = float(np.sort(s)[rank - 1])
+        thresholds[t] = (threshold, rank)
+        counts[t] = (s > threshold)[samples].sum(axis=1)
+    return thresholds, counts
+
+
+def _p_values(batch_null, row_counts, batch_size, m, row_thresholds) -> dict[str, np.ndarray]:
+    p = {t: empirical_sf(null, null) for t, null in batch_null.items()}
+    for t, counts in row_counts.items():
+        p[t] = exceedance_count_sf(counts, batch_size, m, row_thresholds[t][1])
+    return p
+
+
+def _row_rule(threshold, rank, m, batch_size, row_alpha, level) -> RowRule:
+    max_count = max_clean_count(batch_size, m, rank, level)
+    return RowRule(threshold, row_alpha, rank, m, max_count, _mostly_allowing(max_count, batch_size))
+
+
+def _mostly_allowing(max_count: int, n: int) -> float:
+    """Largest 6-decimal ``mostly`` that passes ``max_count`` flagged rows of ``n`` and fails one more."""
+    return float(np.floor((1.0 - (max_count + 0.5) / n) * 1e6) / 1e6)
+
+
+def _range_rules(baseline: Baseline, batch_size: int, budget: float, tolerance: float) -> list[RangeRule]:
+    cal = baseline.calibration_rows
+    m, d = cal.shape
+    span = baseline.maximum - baseline.minimum
+    lo, hi = baseline.minimum - tolerance * span, baseline.maximum + tolerance * span
+    lo = np.where(baseline.minimum >= 0.0, np.maximum(lo, 0.0), lo)  # non-negative stays non-negative
+    rules = []
+    for j, column in enumerate(baseline.columns):
+        outside = int(np.count_nonzero((cal[:, j] < lo[j]) | (cal[:, j] > hi[j])))
+        # exceedance probability of the fixed range ~ Beta(outside + 1, m - outside + 1)
+        max_count = betabinom_max_count(batch_size, outside + 1, m - outside + 1, budget / d)
+        rules.append(RangeRule(column, float(lo[j]), float(hi[j]), _mostly_allowing(max_count, batch_size)))
+    return rules
+

@@ -1,0 +1,66 @@
+"""Open GX contexts and stored suites without the silent-bypass trap.
+
+GX 1.24 drops expectations of unregistered types when it loads a stored
+suite (it only logs the error), so a checkpoint would then pass poisoned
+data. Every path of ours that runs a stored suite goes through
+:func:`load_context` (plugin imported, every stored suite checked) or
+:func:`get_suite` (one suite checked against its raw stored JSON).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import great_expectations as gx
+from great_expectations.expectations.registry import _registered_expectations
+
+from .exceptions import SuiteIncompleteError
+
+
+def load_context(**kwargs: Any):
+    """Return ``great_expectations.get_context(**kwargs)`` with the plugin registered and stored suites checked.
+
+    Raises
+    ------
+    SuiteIncompleteError
+        If any stored suite holds an expectation type GX cannot load.
+
+    Examples
+    --------
+    >>> ctx = load_context(mode="ephemeral")
+    """
+    from . import expectations, metrics  # noqa: F401  (registration side effects)
+
+    context = gx.get_context(**kwargs)
+    store = context.expectations_store
+    for key in store.list_keys():
+        _check_raw_suite(store.get(key))
+    return context
+
+
+def get_suite(context, name: str) -> gx.ExpectationSuite:
+    """Load suite ``name``, raising if GX dropped any of its stored expectations.
+
+    Raises
+    ------
+    SuiteIncompleteError
+        If the stored suite holds types that are not registered, or GX loaded
+        fewer expectations than are stored.
+    """
+    store = context.expectations_store
+    raw = store.get(store.get_key(name=name, id=None))
+    _check_raw_suite(raw)
+    suite = context.suites.get(name)
+    stored = raw.get("expectations") or []
+    if len(suite.expectations) != len(stored):
+        loaded = {e.expectation_type for e in suite.expectations}
+        raise SuiteIncompleteError(name, [e.get("type", "?") for e in stored if e.get("type") not in loaded] or ["?"])
+    return suite
+
+
+def _check_raw_suite(raw: Any) -> None:
+    raw = raw if isinstance(raw, dict) else getattr(raw, "to_json_dict", lambda: {})()
+    stored = raw.get("expectations") or []
+    missing = {e.get("type", "?") for e in stored} - set(_registered_expectations)
+    if missing:
+        raise SuiteIncompleteError(str(raw.get("name", "?")), sorted(missing))

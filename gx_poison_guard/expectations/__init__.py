@@ -1,0 +1,25 @@
+"""gx-poison-guard expectations; importing this module registers them with GX.
+
+Class names are persisted in suite JSON (as snake case ``type``): never rename them.
+"""
+
+from .expect_batch_correlation_shift_to_be_below import ExpectBatchCorrelationShiftToBeBelow
+from .expect_batch_feature_mean_shift_to_be_below import ExpectBatchFeatureMeanShiftToBeBelow
+from .expect_batch_feature_spread_shift_to_be_below import ExpectBatchFeatureSpreadShiftToBeBelow
+from .expect_batch_mahalanobis_mean_shift_to_be_below import ExpectBatchMahalanobisMeanShiftToBeBelow
+from .expect_row_isolation_score_to_be_below import ExpectRowIsolationScoreToBeBelow
+from .expect_row_mahalanobis_distance_to_be_below import ExpectRowMahalanobisDistanceToBeBelow
+from .expect_row_reconstruction_error_to_be_below import ExpectRowReconstructionErrorToBeBelow
+
+#: Calibration test name -> expectation class.
+EXPECTATION_FOR_TEST = {
+    "mean_shift": ExpectBatchMahalanobisMeanShiftToBeBelow,
+    "correlation_shift": ExpectBatchCorrelationShiftToBeBelow,
+    "feature_mean_shift": ExpectBatchFeatureMeanShiftToBeBelow,
+    "feature_spread_shift": ExpectBatchFeatureSpreadShiftToBeBelow,
+    "row_mahalanobis": ExpectRowMahalanobisDistanceToBeBelow,
+    "row_isolation": ExpectRowIsolationScoreToBeBelow,
+    "row_reconstruction": ExpectRowReconstructionErrorToBeBelow,
+}
+
+__all__ = [cls.__name__ for cls in EXPECTATION_FOR_TEST.values()] + ["EXPECTATION_FOR_TEST"]

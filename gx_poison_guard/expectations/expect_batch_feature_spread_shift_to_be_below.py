@@ -1,0 +1,30 @@
+"""ExpectBatchFeatureSpreadShiftToBeBelow: no single feature's spread may grow or shrink far."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from ..scoring import BatchScores
+from ._base import _BatchStatisticExpectation
+from ._feature_details import worst_features
+
+
+class ExpectBatchFeatureSpreadShiftToBeBelow(_BatchStatisticExpectation):
+    """Expect the largest per-feature log-variance-ratio z-score to be at most ``threshold``.
+
+    ``log(s_j^2 / sigma_j^2)`` standardised with the golden kurtosis. It
+    catches noise injection (availability attacks inflate variance) and
+    collapsed or duplicated data (variance shrinks), and reports the ratio of
+    standard deviations ``s_j / sigma_j`` of the worst features.
+
+    Args:
+        column_list: feature columns, in the baseline's order.
+        baseline_path: baseline artifact path.
+        baseline_sha256: SHA-256 the artifact must hash to.
+        threshold: largest passing max |z|.
+    """
+
+    test_name: ClassVar[str] = "feature_spread_shift"
+
+    def _details(self, scores: BatchScores) -> dict:
+        return {"worst_features": worst_features(scores.tests.feature_spread_shift, self.column_list, "std_ratio")}

@@ -1,0 +1,1 @@
+"""Pure statistics core: numpy, scipy and scikit-learn only, never Great Expectations."""

@@ -1,0 +1,124 @@
+"""Turn a saved baseline into a calibrated GX expectation suite (the generator)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import great_expectations as gx
+import great_expectations.expectations as gxe
+
+from . import __version__
+from .baseline import Baseline
+from .calibration import ALL_TESTS, SuiteCalibration, calibrate
+from .exceptions import PoisonGuardError
+from .expectations import EXPECTATION_FOR_TEST
+from .scoring import ROW_SCORES
+
+#: pandas dtype names a numeric feature column may have.
+NUMERIC_TYPES = [
+    "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+    "Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64",
+    "float16", "float32", "float64", "Float32", "Float64", "bool", "boolean",
+]
+
+
+def build_suite(
+    baseline: Baseline,
+    *,
+    name: str,
+    batch_size: int,
+    target_false_block_rate: float = 0.01,
+    tests: tuple[str, ...] = ALL_TESTS,
+    id_column: str | None = None,
+    row_alpha: float | None = None,
+    n_resamples: int = 4000,
+    builtin_share: float = 0.1,
+    range_tolerance: float = 0.1,
+    random_state: int = 0,
+) -> gx.ExpectationSuite:
+    """Build a GX expectation suite from a saved baseline, calibrated to a false-block rate.
+
+    Parameters
+    ----------
+    baseline : Baseline
+        Must have been saved (``baseline.save(path)``) or loaded: the suite
+        pins the artifact's path and SHA-256 instead of inlining matrices.
+    name : str
+        Suite name.
+    batch_size : int
+        Rows per validated batch; batch-level thresholds hold for this size,
+        and the suite expects between half and twice as many rows.
+    target_false_block_rate : float, default 0.01
+        Probability that the whole suite fails a clean batch.
+    tests : tuple of str
+        Multivariate tests to include (default: all seven).
+    id_column : str, optional
+        Column identifying rows in reports (default: the index labels).
+    row_alpha, n_resamples, builtin_share, range_tolerance, random_state
+        Calibration settings, see :func:`gx_poison_guard.calibration.calibrate`.
+
+    Returns
+    -------
+    great_expectations.ExpectationSuite
+        Built-in column checks plus the multivariate expectations; ``meta``
+        holds the calibration evidence under ``"gx_poison_guard"``.
+    """
+    if baseline.path is None or baseline.sha256 is None:
+        raise PoisonGuardError(
+            "The baseline has not been saved, so a suite cannot pin it. Call baseline.save(path) "
+            "first (suites reference the artifact by path and SHA-256)."
+        )
+    cal = calibrate(
+        baseline, batch_size=batch_size, target_false_block_rate=target_false_block_rate, tests=tests,
+        row_alpha=row_alpha, n_resamples=n_resamples, builtin_share=builtin_share,
+        range_tolerance=range_tolerance, random_state=random_state,
+    )
+    expectations = _builtin_expectations(baseline, cal, id_column) + _multivariate_expectations(
+        baseline, cal, tests, id_column
+    )
+    return gx.ExpectationSuite(name=name, expectations=expectations, meta={"gx_poison_guard": _meta(baseline, cal)})
+
+
+def _builtin_expectations(baseline: Baseline, cal: SuiteCalibration, id_column: str | None) -> list:
+    required = list(baseline.columns) + ([id_column] if id_column else [])
+    n = cal.batch_size
+    out: list = [
+        gxe.ExpectTableColumnsToMatchSet(column_set=required, exact_match=False),
+        gxe.ExpectTableRowCountToBeBetween(min_value=max(10, n // 2), max_value=2 * n),
+    ]
+    for rule in cal.ranges:
+        out += [
+            gxe.ExpectColumnValuesToBeInTypeList(column=rule.column, type_list=NUMERIC_TYPES),
+            gxe.ExpectColumnValuesToNotBeNull(column=rule.column, mostly=1.0),
+            gxe.ExpectColumnValuesToBeBetween(
+                column=rule.column, min_value=rule.min_value, max_value=rule.max_value, mostly=rule.mostly
+            ),
+        ]
+    return out
+
+
+def _multivariate_expectations(baseline, cal: SuiteCalibration, tests, id_column) -> list:
+    common = {"column_list": list(baseline.columns), "baseline_path": str(baseline.path),
+              "baseline_sha256": baseline.sha256}
+    out = []
+    for test in tests:
+        cls = EXPECTATION_FOR_TEST[test]
+        if test in ROW_SCORES:
+            rule = cal.row_rules[test]
+            kwargs: dict[str, Any] = {"threshold": rule.threshold, "mostly": rule.mostly}
+            if id_column:
+                kwargs["id_column"] = id_column
+        else:
+            kwargs = {"threshold": cal.batch_thresholds[test]}
+        out.append(cls(**common, **kwargs, meta={"poison_guard_test": test}))
+    return out
+
+
+def _meta(baseline: Baseline, cal: SuiteCalibration) -> dict:
+    return {
+        "package_version": __version__,
+        "schema_version": 1,
+        "baseline": {"path": str(baseline.path), "sha256": baseline.sha256,
+                     "columns": list(baseline.columns), **baseline.info},
+        "calibration": cal.to_meta(),
+    }

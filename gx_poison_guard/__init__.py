@@ -9,8 +9,7 @@ stored suite, or use :func:`load_context`, which also checks stored suites.
 >>> suite = pg.build_suite(b, name="x", batch_size=500)
 """
 
-__version__ = "0.1.0"
-
+from ._version import __version__
 from . import expectations, metrics  # noqa: E402,F401  (registers with GX)
 from .baseline import Baseline, fit_baseline, load_baseline  # noqa: E402
 from .calibration import ALL_TESTS, SuiteCalibration, calibrate  # noqa: E402

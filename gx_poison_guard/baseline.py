@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import __version__
+from ._version import __version__
 from .artifact import read_artifact, write_artifact
 from .exceptions import BaselineIntegrityError, InputDataError, InsufficientDataError
 from .frames import feature_matrix, nonfinite_rows

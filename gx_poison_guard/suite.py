@@ -7,7 +7,7 @@ from typing import Any
 import great_expectations as gx
 import great_expectations.expectations as gxe
 
-from . import __version__
+from ._version import __version__
 from .baseline import Baseline
 from .calibration import ALL_TESTS, SuiteCalibration, calibrate
 from .exceptions import PoisonGuardError
@@ -30,7 +30,7 @@ def build_suite(
     target_false_block_rate: float = 0.01,
     tests: tuple[str, ...] = ALL_TESTS,
     id_column: str | None = None,
-    row_alpha: float | None = None,
+    row_alpha: float | dict[str, float] | None = None,
     n_resamples: int = 4000,
     builtin_share: float = 0.1,
     range_tolerance: float = 0.1,

@@ -38,7 +38,7 @@ from sklearn.ensemble import IsolationForest
 
 from .moments import FloatArray
 
-DEFAULT_CHUNK_ROWS = 2048
+DEFAULT_CHUNK_ROWS = 1024
 
 
 def average_path_length(n: npt.ArrayLike) -> FloatArray:
@@ -68,6 +68,13 @@ class FlatForest:
     center : ndarray of shape (n_features,)
     projection : ndarray of shape (n_features, n_features)
         Input map ``z = (x - center) @ projection`` applied before the trees.
+    lower, upper : float64 ndarray of shape (n_trees, 2**depth - 1)
+        Range of the split feature over the tree's training rows at each
+        node (``-inf``/``+inf`` when not range-aware). A row whose value
+        leaves that range is isolated at that node: path length
+        ``level + 1``. sklearn instead sends it on with the edge training
+        rows, so its path, and its score, saturate at theirs however far out
+        it lies. With infinite bounds scoring equals sklearn's exactly.
     """
 
     feature: npt.NDArray[np.int32]
@@ -76,6 +83,8 @@ class FlatForest:
     normalizer: float
     center: FloatArray
     projection: FloatArray
+    lower: FloatArray
+    upper: FloatArray
 
     @property
     def depth(self) -> int:
@@ -89,6 +98,8 @@ class FlatForest:
             "normalizer": np.array([self.normalizer]),
             "center": self.center,
             "projection": self.projection,
+            "lower": self.lower,
+            "upper": self.upper,
         }
 
     @classmethod
@@ -100,6 +111,8 @@ class FlatForest:
             float(np.asarray(arrays["normalizer"]).ravel()[0]),
             np.asarray(arrays["center"], dtype=np.float64),
             np.asarray(arrays["projection"], dtype=np.float64),
+            np.asarray(arrays["lower"], dtype=np.float64),
+            np.asarray(arrays["upper"], dtype=np.float64),
         )
         forest.check()
         return forest
@@ -107,8 +120,8 @@ class FlatForest:
     def check(self, n_features: int | None = None) -> None:
         """Raise ``ValueError`` if the arrays are not a consistent forest."""
         n_trees, n_internal = self.feature.shape
-        if self.threshold.shape != self.feature.shape:
-            raise ValueError("isolation forest threshold and feature arrays differ in shape")
+        if not self.threshold.shape == self.lower.shape == self.upper.shape == self.feature.shape:
+            raise ValueError("isolation forest threshold, range and feature arrays differ in shape")
         if self.leaf_path_length.shape != (n_trees, n_internal + 1):
             raise ValueError("isolation forest leaf array does not match its internal nodes")
         if n_internal + 1 & n_internal:
@@ -141,47 +154,61 @@ def fit_flat_forest(
     *,
     center: npt.ArrayLike | None = None,
     projection: npt.ArrayLike | None = None,
+    range_aware: bool = True,
     n_estimators: int = 100,
     max_samples: int | str = "auto",
     random_state: int = 0,
 ) -> FlatForest:
     """Fit a scikit-learn ``IsolationForest`` on ``(X - center) @ projection`` and flatten it.
 
-    ``center`` defaults to zeros and ``projection`` to the identity.
+    ``center`` defaults to zeros and ``projection`` to the identity. With
+    ``range_aware=False`` scores equal ``-IsolationForest.score_samples``
+    exactly; see :class:`FlatForest` for what ``range_aware`` changes.
     """
     X = np.asarray(X, dtype=np.float64)
     d = X.shape[1]
     center = np.zeros(d) if center is None else np.asarray(center, dtype=np.float64)
     projection = np.eye(d) if projection is None else np.asarray(projection, dtype=np.float64)
-    model = IsolationForest(
-        n_estimators=n_estimators, max_samples=max_samples, random_state=random_state
-    ).fit((X - center) @ projection)
+    Z = (X - center) @ projection
+    model = IsolationForest(n_estimators=n_estimators, max_samples=max_samples, random_state=random_state).fit(Z)
     depth = max(max(tree.tree_.max_depth for tree in model.estimators_), 1)
-    n_internal = 2**depth - 1
-    feature = np.zeros((n_estimators, n_internal), dtype=np.int32)
-    threshold = np.full((n_estimators, n_internal), np.inf)
-    leaf = np.zeros((n_estimators, n_internal + 1))
-    for t, (est, used) in enumerate(zip(model.estimators_, model.estimators_features_)):
-        _flatten_tree(est.tree_, np.asarray(used), depth, feature[t], threshold[t], leaf[t])
+    shape = (n_estimators, 2**depth - 1)
+    flat = {"feature": np.zeros(shape, dtype=np.int32), "threshold": np.full(shape, np.inf),
+            "lower": np.full(shape, -np.inf), "upper": np.full(shape, np.inf),
+            "leaf": np.zeros((n_estimators, shape[1] + 1))}
+    Z32 = Z.astype(np.float32)  # sklearn grows its trees on float32 data
+    for t, (est, used, rows) in enumerate(zip(model.estimators_, model.estimators_features_, model.estimators_samples_)):
+        sample = Z32[np.asarray(rows)][:, np.asarray(used)] if range_aware else None
+        _flatten_tree(est.tree_, np.asarray(used), depth, {k: v[t] for k, v in flat.items()}, sample)
     normalizer = n_estimators * float(average_path_length([model.max_samples_])[0])
-    return FlatForest(feature, threshold, leaf, normalizer, center, projection)
+    return FlatForest(flat["feature"], flat["threshold"], flat["leaf"], normalizer, center, projection,
+                      flat["lower"], flat["upper"])
 
 
-def _flatten_tree(tree, used_features, depth, feature, threshold, leaf) -> None:
-    """Write one sklearn tree into complete-tree slots (iterative pre-order walk)."""
+def _flatten_tree(tree, used_features, depth, out, sample) -> None:
+    """Write one sklearn tree into complete-tree slots (iterative pre-order walk).
+
+    ``sample`` (the tree's own float32 training rows, or None) is partitioned
+    along the way to record each split feature's training range per node.
+    """
     left, right = tree.children_left, tree.children_right
-    stack = [(0, 0, 0)]  # (sklearn node, slot, level)
+    stack = [(0, 0, 0, None if sample is None else np.arange(sample.shape[0]))]
     while stack:
-        node, slot, level = stack.pop()
+        node, slot, level, rows = stack.pop()
         if left[node] == -1:
             first = (slot - (2**level - 1)) * 2 ** (depth - level)
             path = level + average_path_length([tree.n_node_samples[node]])[0]
-            leaf[first : first + 2 ** (depth - level)] = path
+            out["leaf"][first : first + 2 ** (depth - level)] = path
             continue
-        feature[slot] = used_features[tree.feature[node]]
-        threshold[slot] = tree.threshold[node]
-        stack.append((left[node], 2 * slot + 1, level + 1))
-        stack.append((right[node], 2 * slot + 2, level + 1))
+        f, thr = tree.feature[node], tree.threshold[node]
+        out["feature"][slot], out["threshold"][slot] = used_features[f], thr
+        goes_left = None
+        if rows is not None:
+            values = sample[rows, f]
+            out["lower"][slot], out["upper"][slot] = values.min(), values.max()
+            goes_left = values <= thr
+        stack.append((left[node], 2 * slot + 1, level + 1, None if rows is None else rows[goes_left]))
+        stack.append((right[node], 2 * slot + 2, level + 1, None if rows is None else rows[~goes_left]))
 
 
 def anomaly_scores(
@@ -205,19 +232,38 @@ def anomaly_scores(
     n_trees, n_internal = forest.feature.shape
     tree_base = (np.arange(n_trees, dtype=np.int64) * n_internal)[:, None]
     leaf_base = tree_base + np.arange(n_trees, dtype=np.int64)[:, None]  # n_internal + 1 leaves per tree
-    feature, threshold = forest.feature.ravel(), forest.threshold.ravel()
+    feature = forest.feature.ravel().astype(np.int64)
+    threshold = _float32_at_most(forest.threshold.ravel())  # x32 > t  <=>  x32 > largest float32 <= t
+    lower, upper = forest.lower.ravel().astype(np.float32), forest.upper.ravel().astype(np.float32)
+    range_aware = bool(np.isfinite(lower).any() or np.isfinite(upper).any())
     leaf_len = forest.leaf_path_length.ravel()
     out = np.empty(X.shape[0])
     for start in range(0, X.shape[0], chunk_rows):
-        mapped = (X[start : start + chunk_rows] - forest.center) @ forest.projection
+        with np.errstate(invalid="ignore"):  # non-finite rows are overwritten below
+            mapped = (X[start : start + chunk_rows] - forest.center) @ forest.projection
         block = np.ascontiguousarray(mapped.astype(np.float32).T)
         n = block.shape[1]
         values, columns = block.ravel(), np.arange(n, dtype=np.int64)[None, :]
         slot = np.broadcast_to(tree_base, (n_trees, n)).copy()  # global slot index
-        for _ in range(forest.depth):
-            go_right = values[feature[slot] * n + columns] > threshold[slot]
-            slot = 2 * slot - tree_base + 1 + go_right
-        path = leaf_len[slot - tree_base - n_internal + leaf_base].sum(axis=0)
-        out[start : start + n] = np.exp2(-path / forest.normalizer)
+        isolated_at = np.zeros((n_trees, n), dtype=np.float32) if range_aware else None
+        for level in range(forest.depth):
+            v = values[feature[slot] * n + columns]
+            if range_aware:  # first node whose training range the row leaves isolates it
+                outside = (v < lower[slot]) | (v > upper[slot])
+                outside &= isolated_at == 0
+                isolated_at[outside] = level + 1
+            slot = 2 * slot - tree_base + 1 + (v > threshold[slot])
+        path = leaf_len[slot - tree_base - n_internal + leaf_base]
+        if range_aware:
+            path = np.where(isolated_at > 0, isolated_at, path)
+        out[start : start + n] = np.exp2(-path.sum(axis=0) / forest.normalizer)
     out[~np.isfinite(X).all(axis=1)] = np.inf
     return out
+
+
+def _float32_at_most(t: FloatArray) -> npt.NDArray[np.float32]:
+    """Largest float32 not above each float64 value (+inf stays +inf)."""
+    t32 = t.astype(np.float32)
+    too_big = t32.astype(np.float64) > t
+    t32[too_big] = np.nextafter(t32[too_big], np.float32(-np.inf))
+    return t32

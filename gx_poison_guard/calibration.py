@@ -292,3 +292,38 @@ def decide(calibration: SuiteCalibration, scores: BatchScores) -> dict[str, bool
         outside = int(np.count_nonzero((x < rule.min_value) | (x > rule.max_value)))
         out[f"range:{rule.column}"] = (n - outside) / n >= rule.mostly
     return out
+
+
+@dataclass(frozen=True)
+class FalseBlockRate:
+    """Realized false blocks of a calibrated suite over clean batches."""
+
+    n_batches: int
+    n_blocked: int
+    by_check: dict[str, int]
+
+    @property
+    def rate(self) -> float:
+        return self.n_blocked / self.n_batches
+
+    def interval(self, confidence: float = 0.99) -> tuple[float, float]:
+        """Clopper-Pearson interval of the realized rate."""
+        from scipy import stats
+
+        k, n, a = self.n_blocked, self.n_batches, 1.0 - confidence
+        lo = stats.beta.ppf(a / 2, k, n - k + 1) if k > 0 else 0.0
+        hi = stats.beta.ppf(1 - a / 2, k + 1, n - k) if k < n else 1.0
+        return float(lo), float(hi)
+
+
+def false_block_rate(calibration: SuiteCalibration, baseline: Baseline, batches) -> FalseBlockRate:
+    """Replay clean feature matrices through :func:`decide` and count blocked batches."""
+    blocked, by_check, n = 0, {}, 0
+    for X in batches:
+        verdict = decide(calibration, BatchScores(baseline, X))
+        failed = [name for name, ok in verdict.items() if not ok]
+        blocked += bool(failed)
+        for name in failed:
+            by_check[name] = by_check.get(name, 0) + 1
+        n += 1
+    return FalseBlockRate(n, blocked, by_check)

@@ -117,10 +117,11 @@ def row_squared_distances(
     Wt = np.ascontiguousarray(np.asarray(whitening, dtype=np.float64).T)
     offset = np.asarray(location, dtype=np.float64) @ Wt
     out = np.empty(X.shape[0])
-    for start in range(0, X.shape[0], chunk_rows):
-        Z = X[start : start + chunk_rows] @ Wt
-        Z -= offset
-        out[start : start + chunk_rows] = np.einsum("ij,ij->i", Z, Z)
+    with np.errstate(invalid="ignore", over="ignore"):  # non-finite rows give non-finite distances
+        for start in range(0, X.shape[0], chunk_rows):
+            Z = X[start : start + chunk_rows] @ Wt
+            Z -= offset
+            out[start : start + chunk_rows] = np.einsum("ij,ij->i", Z, Z)
     return out
 
 

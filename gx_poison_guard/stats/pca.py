@@ -66,10 +66,11 @@ def reconstruction_errors(
     Vt = np.ascontiguousarray(model.components.T * inv_scale[:, None])  # project raw rows
     offset = model.location @ Vt
     out = np.empty(X.shape[0])
-    for start in range(0, X.shape[0], chunk_rows):
-        block = X[start : start + chunk_rows]
-        Z = (block - model.location) * inv_scale
-        P = block @ Vt
-        P -= offset
-        out[start : start + chunk_rows] = np.einsum("ij,ij->i", Z, Z) - np.einsum("ij,ij->i", P, P)
-    return np.maximum(out, 0.0, out=out)  # rounding can go slightly negative
+    with np.errstate(invalid="ignore", over="ignore"):  # non-finite rows give non-finite errors
+        for start in range(0, X.shape[0], chunk_rows):
+            block = X[start : start + chunk_rows]
+            Z = (block - model.location) * inv_scale
+            P = block @ Vt
+            P -= offset
+            out[start : start + chunk_rows] = np.einsum("ij,ij->i", Z, Z) - np.einsum("ij,ij->i", P, P)
+        return np.maximum(out, 0.0, out=out)  # rounding can go slightly negative

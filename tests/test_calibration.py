@@ -1,0 +1,60 @@
+"""Calibration: thresholds hold their stated false-block rate on clean batches the suite never saw."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import gx_poison_guard as pg
+from gx_poison_guard.calibration import default_row_alpha, false_block_rate
+
+from .conftest import correlated_frame
+
+
+def test_realized_false_block_rate_is_inside_the_binomial_interval_of_the_target():
+    """1000 fresh clean batches of 500 rows from the golden data's distribution."""
+    golden = correlated_frame(20_000, seed=1)
+    b = pg.fit_baseline(golden, columns=list(golden.columns))
+    cal = pg.calibrate(b, batch_size=500, target_false_block_rate=0.01)
+    stream = correlated_frame(1000 * 500, seed=2).to_numpy()
+    result = false_block_rate(cal, b, (stream[i * 500 : (i + 1) * 500] for i in range(1000)))
+    lo, hi = stats.binom.interval(0.99, 1000, 0.01)
+    assert lo <= result.n_blocked <= hi, (result.n_blocked, result.by_check)
+    assert cal.resampled_false_block_rate <= 0.009
+    assert set(result.by_check) <= set(cal.batch_thresholds) | set(cal.row_rules) | {f"range:{c}" for c in b.columns}
+
+
+def test_a_lower_target_blocks_fewer_clean_batches(baseline):
+    loose = pg.calibrate(baseline, batch_size=400, target_false_block_rate=0.05, n_resamples=2000)
+    strict = pg.calibrate(baseline, batch_size=400, target_false_block_rate=0.005, n_resamples=2000)
+    assert strict.family_level < loose.family_level
+    for test, thr in strict.batch_thresholds.items():
+        assert thr >= loose.batch_thresholds[test]
+    for test, rule in strict.row_rules.items():
+        assert rule.max_count >= loose.row_rules[test].max_count
+    assert loose.resampled_false_block_rate <= 0.05 * 0.9
+
+
+def test_row_rules_use_conformal_thresholds_and_documented_rates(baseline):
+    cal = pg.calibrate(baseline, batch_size=400, n_resamples=500)
+    m = baseline.calibration_rows.shape[0]
+    assert cal.row_rules["row_isolation"].row_alpha == default_row_alpha("row_isolation", m) == 0.01
+    assert cal.row_rules["row_mahalanobis"].row_alpha == pytest.approx(max(0.001, 1 / (m + 1)))
+    scores = pg.BatchScores(baseline, baseline.calibration_rows).row_mahalanobis
+    rule = cal.row_rules["row_mahalanobis"]
+    assert rule.threshold == np.sort(scores)[rule.conformal_rank - 1]
+    assert np.mean(scores > rule.threshold) <= rule.row_alpha
+
+
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"batch_size": 5}, "batch_size must be at least 10"),
+        ({"target_false_block_rate": 0.0}, "target_false_block_rate must lie in"),
+        ({"tests": ("nope",)}, "unknown"),
+        ({"row_alpha": {"row_nope": 0.1}}, "unknown row tests"),
+        ({"row_alpha": 0.0001}, "needs at least 9999 held-out clean rows"),
+    ],
+)
+def test_bad_calibration_settings_are_refused(baseline, kwargs, match):
+    with pytest.raises(pg.CalibrationError, match=match):
+        pg.calibrate(baseline, **{"batch_size": 400, "n_resamples": 200, **kwargs})

@@ -4,9 +4,12 @@ Importing the package registers its metrics and expectations with Great
 Expectations (GX has no plugin discovery), so import it before loading any
 stored suite, or use :func:`load_context`, which also checks stored suites.
 
->>> import gx_poison_guard as pg                                # doctest: +SKIP
->>> b = pg.fit_baseline(golden_df, columns=cols); b.save("golden.baseline.jsonl")
->>> suite = pg.build_suite(b, name="x", batch_size=500)
+Typical use::
+
+    import gx_poison_guard as pg
+    b = pg.fit_baseline(golden_df, columns=cols)
+    b.save("golden.baseline.jsonl")
+    suite = pg.build_suite(b, name="x", batch_size=500)
 """
 
 from ._version import __version__

@@ -186,7 +186,7 @@ def fit_baseline(
     >>> wine = load_wine(as_frame=True).data
     >>> b = fit_baseline(wine, columns=list(wine.columns)[:5])
     >>> b.n_features, b.calibration_rows.shape[0]
-    (5, 54)
+    (5, 53)
     """
     columns = _check_columns(columns)
     X = _clean_golden_matrix(df, columns)

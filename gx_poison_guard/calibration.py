@@ -137,11 +137,12 @@ def calibrate(
     row_alpha = _row_alphas(row_alpha, [t for t in tests if t in ROW_SCORES], cal.shape[0])
     _check_arguments(batch_size, target_false_block_rate, tests, row_alpha, n_resamples, builtin_share)
     rng = np.random.default_rng(random_state)
-    samples = rng.integers(0, cal.shape[0], size=(n_resamples, batch_size))
     mv_target = target_false_block_rate * (1.0 - builtin_share)
-
-    batch_null = _resampled_batch_statistics(baseline, cal, samples, [t for t in tests if t in BATCH_TESTS])
-    row_thresholds, row_counts = _resampled_row_counts(baseline, cal, samples, [t for t in tests if t in ROW_SCORES], row_alpha)
+    row_tests = [t for t in tests if t in ROW_SCORES]
+    row_thresholds, flagged = _row_thresholds(baseline, cal, row_tests, row_alpha)
+    batch_null, row_counts = _resampled_nulls(
+        baseline, cal, batch_size, n_resamples, rng, [t for t in tests if t in BATCH_TESTS], flagged
+    )
     p_values = _p_values(batch_null, row_counts, batch_size, cal.shape[0], row_thresholds)
     level = family_wise_level(np.column_stack(list(p_values.values())), mv_target)
     if level <= 0.0:
@@ -210,30 +211,57 @@ def _check_arguments(batch_size, target, tests, row_alpha, n_resamples, builtin_
         raise CalibrationError(f"n_resamples must be at least 100: got {n_resamples!r}.")
 
 
-def _resampled_batch_statistics(baseline, cal, samples, tests) -> dict[str, np.ndarray]:
-    null = {t: np.empty(samples.shape[0]) for t in tests}
-    if not tests:
-        return null
-    for b, idx in enumerate(samples):
-        result = batch_tests(baseline, Moments.from_array(cal[idx], shift=baseline.location))
-        for t in tests:
-            null[t][b] = result.statistic(t)
-    return null
-
-
-def _resampled_row_counts(baseline, cal, samples, tests, row_alpha):
+def _row_thresholds(baseline, cal, tests, row_alpha):
+    """Conformal threshold and rank per row test, and which calibration rows exceed it."""
     scores = BatchScores(baseline, cal)
-    thresholds, counts = {}, {}
+    thresholds, flagged = {}, {}
     for t in tests:
         s = scores.row_scores(t)
         rank = conformal_rank(s.size, row_alpha[t])
-        threshold = float(np.sort(s)[rank - 1])
-        thresholds[t] = (threshold, rank)
-        counts[t] = (s > threshold)[samples].sum(axis=1)
-    return thresholds, counts
+        thresholds[t] = (float(np.sort(s)[rank - 1]), rank)
+        flagged[t] = (s > thresholds[t][0]).astype(np.float64)
+    return thresholds, flagged
+
+
+def _resampled_nulls(baseline, cal, n, n_resamples, rng, batch_tests_, flagged):
+    """Batch statistics and flagged-row counts of clean batches of ``n`` rows drawn with replacement.
+
+    A draw is ``n`` row indices when ``n <= m``, else the equivalent multinomial multiplicities of
+    the ``m`` calibration rows with weighted moments, so a draw costs O(min(n, m) d^2).
+    """
+    m = cal.shape[0]
+    shifted = cal - baseline.location
+    null = {t: np.empty(n_resamples) for t in batch_tests_}
+    counts = {t: np.empty(n_resamples) for t in flagged}
+    for r in range(n_resamples):
+        if n <= m:
+            idx = rng.integers(0, m, size=n)
+            moments = Moments.from_array(cal[idx], shift=baseline.location)
+            draw = {t: f[idx].sum() for t, f in flagged.items()}
+        else:
+            w = rng.multinomial(n, np.full(m, 1.0 / m)).astype(np.float64)
+            moments = _weighted_moments(shifted, w, baseline.location)
+            draw = {t: f @ w for t, f in flagged.items()}
+        if batch_tests_:
+            result = batch_tests(baseline, moments)
+            for t in batch_tests_:
+                null[t][r] = result.statistic(t)
+        for t, c in draw.items():
+            counts[t][r] = c
+    return null, counts
+
+
+def _weighted_moments(shifted: np.ndarray, weights: np.ndarray, shift: np.ndarray) -> Moments:
+    """Moments of the sample holding row ``i`` of ``shifted + shift`` ``weights[i]`` times."""
+    n = weights.sum()
+    offset = (weights @ shifted) / n
+    gram = shifted.T @ (shifted * weights[:, None])
+    comoment = gram - n * np.outer(offset, offset)
+    return Moments(int(n), shift + offset, (comoment + comoment.T) / 2.0)
 
 
 def _p_values(batch_null, row_counts, batch_size, m, row_thresholds) -> dict[str, np.ndarray]:
+    """Per-test p-value of every resampled batch (tests in calibration order)."""
     p = {t: empirical_sf(null, null) for t, null in batch_null.items()}
     for t, counts in row_counts.items():
         p[t] = exceedance_count_sf(counts, batch_size, m, row_thresholds[t][1])

@@ -58,3 +58,26 @@ def test_row_rules_use_conformal_thresholds_and_documented_rates(baseline):
 def test_bad_calibration_settings_are_refused(baseline, kwargs, match):
     with pytest.raises(pg.CalibrationError, match=match):
         pg.calibrate(baseline, **{"batch_size": 400, "n_resamples": 200, **kwargs})
+
+
+def test_weighted_moments_equal_moments_of_the_repeated_rows():
+    from gx_poison_guard.calibration import _weighted_moments
+    from gx_poison_guard.stats.moments import Moments
+
+    rng = np.random.default_rng(0)
+    X, w = rng.normal(size=(30, 3)), rng.integers(0, 4, size=30)
+    shift = X.mean(0) + 1.0
+    got = _weighted_moments(X - shift, w.astype(float), shift)
+    want = Moments.from_array(np.repeat(X, w, axis=0))
+    assert got.n == want.n
+    np.testing.assert_allclose(got.mean, want.mean, rtol=1e-12)
+    np.testing.assert_allclose(got.comoment, want.comoment, rtol=1e-10)
+
+
+def test_large_batches_calibrate_quickly_through_multiplicities(baseline):
+    import time
+
+    t = time.perf_counter()
+    cal = pg.calibrate(baseline, batch_size=1_000_000, n_resamples=1000)
+    assert time.perf_counter() - t < 20
+    assert cal.row_rules["row_mahalanobis"].max_count < 0.01 * 1_000_000

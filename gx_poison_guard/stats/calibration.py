@@ -70,10 +70,15 @@ def max_clean_count(n: int, m: int, rank: int, level: float) -> int:
 
 
 def betabinom_max_count(n: int, a: float, b: float, level: float) -> int:
-    """Smallest ``c`` with P(X > c) <= ``level`` for X ~ BetaBinomial(n, a, b)."""
-    c = np.arange(n + 1)
-    tail = stats.betabinom.sf(c, n, a, b)
-    return int(c[np.argmax(tail <= level)]) if np.any(tail <= level) else n
+    """Smallest ``c`` with P(X > c) <= ``level`` for X ~ BetaBinomial(n, a, b) (bisection)."""
+    lo, hi = 0, n  # P(X > n) = 0 <= level, so hi always qualifies
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if stats.betabinom.sf(mid, n, a, b) <= level:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
 
 
 def empirical_sf(null: npt.ArrayLike, values: npt.ArrayLike) -> FloatArray:

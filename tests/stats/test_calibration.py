@@ -58,3 +58,12 @@ def test_beta_binomial_count_limit():
     assert exceedance_count_sf([c + 1], 500, 1000, 990)[0] <= 0.001 < exceedance_count_sf([c], 500, 1000, 990)[0]
     # a more uncertain threshold (fewer calibration rows) needs a looser limit
     assert max_clean_count(n=500, m=100, rank=100, level=0.001) > max_clean_count(n=500, m=10_000, rank=9991, level=0.001)
+
+
+@pytest.mark.parametrize("n,a,b,level", [(500, 10, 990, 0.001), (169, 1, 200, 0.0035), (10**6, 3, 2000, 1e-4), (20, 1, 1, 0.5)])
+def test_beta_binomial_bisection_matches_a_full_scan(n, a, b, level):
+    from gx_poison_guard.stats.calibration import betabinom_max_count
+
+    c = betabinom_max_count(n, a, b, level)
+    assert stats.betabinom.sf(c, n, a, b) <= level
+    assert c == 0 or stats.betabinom.sf(c - 1, n, a, b) > level

@@ -2,7 +2,7 @@
 
 ``fit_baseline`` splits the golden rows at random into a *fit* part (default
 70 %) and a held-out *calibration* part (30 %). Everything that describes the
-data (location, scale, kurtosis, shrunk covariance, correlation, isolation
+data (location, scale, winsorised spread, shrunk covariance, correlation, isolation
 forest, PCA axes, column ranges) is learned on the fit part only; the
 calibration rows are kept, untouched, so that thresholds can later be set on
 data the models never saw, for any batch size and false-block target.
@@ -32,12 +32,13 @@ from .stats.isolation import FlatForest, fit_flat_forest, whitening_projection
 from .stats.mahalanobis import fit_shrunk_covariance, whitening_matrix
 from .stats.moments import Moments
 from .stats.pca import PCAModel, fit_pca
+from .stats.univariate import WINSOR_QUANTILE
 
 DEFAULT_CALIBRATION_FRACTION = 0.3
 DEFAULT_MAX_CALIBRATION_ROWS = 20_000
 _ARRAY_FIELDS = (
-    "location", "scale", "kurtosis", "covariance", "correlation", "minimum", "maximum",
-    "calibration_rows",
+    "location", "scale", "covariance", "correlation", "minimum", "maximum",
+    "clip_low", "clip_high", "clipped_scale", "clipped_kurtosis", "calibration_rows",
 )
 
 
@@ -49,14 +50,18 @@ class Baseline:
     ----------
     columns : tuple of str
         Feature columns, in the order of every array below.
-    location, scale, kurtosis : ndarray of shape (n_features,)
-        Fit-part mean, standard deviation (ddof=1) and non-excess kurtosis.
+    location, scale : ndarray of shape (n_features,)
+        Fit-part mean and standard deviation (ddof=1).
     covariance : ndarray of shape (n_features, n_features)
         Ledoit-Wolf-shrunk covariance (see :mod:`gx_poison_guard.stats.mahalanobis`).
     correlation : ndarray of shape (n_features, n_features)
         Fit-part sample correlation (unshrunk), the reference for correlation shift.
     minimum, maximum : ndarray of shape (n_features,)
         Fit-part column ranges.
+    clip_low, clip_high : ndarray of shape (n_features,)
+        Fit-part 0.5 % and 99.5 % quantiles, where the spread test clips values.
+    clipped_scale, clipped_kurtosis : ndarray of shape (n_features,)
+        Standard deviation and non-excess kurtosis of the clipped fit values.
     forest : FlatForest
         Isolation forest as plain arrays, fitted in PCA-whitened coordinates.
     pca : PCAModel
@@ -70,11 +75,14 @@ class Baseline:
     columns: tuple[str, ...]
     location: np.ndarray
     scale: np.ndarray
-    kurtosis: np.ndarray
     covariance: np.ndarray
     correlation: np.ndarray
     minimum: np.ndarray
     maximum: np.ndarray
+    clip_low: np.ndarray
+    clip_high: np.ndarray
+    clipped_scale: np.ndarray
+    clipped_kurtosis: np.ndarray
     forest: FlatForest
     pca: PCAModel
     calibration_rows: np.ndarray
@@ -135,7 +143,7 @@ def load_baseline(path: str | Path, expected_sha256: str | None = None) -> Basel
 
 def _check_shapes(b: Baseline) -> None:
     d = b.n_features
-    for name in ("location", "scale", "kurtosis", "minimum", "maximum"):
+    for name in ("location", "scale", "minimum", "maximum", "clip_low", "clip_high", "clipped_scale", "clipped_kurtosis"):
         if getattr(b, name).shape != (d,):
             raise ValueError(f"{name} has shape {getattr(b, name).shape}, expected ({d},)")
     for name in ("covariance", "correlation"):
@@ -205,8 +213,11 @@ def _fit(fit_rows, cal_rows, columns, df, n_estimators, explained_variance, rand
          calibration_fraction) -> Baseline:
     moments = Moments.from_array(fit_rows)
     scale = moments.std()
-    centred = (fit_rows - moments.mean) / scale
-    kurtosis = np.mean(centred**4, axis=0) * ((len(fit_rows) - 1) / len(fit_rows)) ** 2
+    clip_low, clip_high = np.quantile(fit_rows, [WINSOR_QUANTILE, 1.0 - WINSOR_QUANTILE], axis=0)
+    clipped = np.clip(fit_rows, clip_low, clip_high)
+    clipped_scale = clipped.std(axis=0, ddof=1)
+    centred = (clipped - clipped.mean(axis=0)) / np.where(clipped_scale > 0, clipped_scale, 1.0)
+    clipped_kurtosis = np.mean(centred**4, axis=0) * ((len(fit_rows) - 1) / len(fit_rows)) ** 2
     shrunk = fit_shrunk_covariance(fit_rows)
     info = {
         "created_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
@@ -227,7 +238,10 @@ def _fit(fit_rows, cal_rows, columns, df, n_estimators, explained_variance, rand
         columns=tuple(columns),
         location=moments.mean,
         scale=scale,
-        kurtosis=kurtosis,
+        clip_low=clip_low,
+        clip_high=clip_high,
+        clipped_scale=clipped_scale,
+        clipped_kurtosis=clipped_kurtosis,
         covariance=shrunk.covariance,
         correlation=moments.correlation(),
         minimum=fit_rows.min(axis=0),
@@ -283,9 +297,10 @@ def _check_fit_rows(fit_rows: np.ndarray, columns: list[str]) -> None:
             what=f"A baseline of {d} features", n_rows=n, n_required=2 * d + 2,
             fix="Provide more golden rows (this counts the fit part only), or fewer columns.",
         )
-    constant = [c for c, s in zip(columns, fit_rows.std(axis=0)) if not s > 0]
+    clip = np.quantile(fit_rows, [WINSOR_QUANTILE, 1.0 - WINSOR_QUANTILE], axis=0)
+    constant = [c for c, s in zip(columns, np.clip(fit_rows, clip[0], clip[1]).std(axis=0)) if not s > 0]
     if constant:
         raise InputDataError(
-            f"Feature column(s) {constant!r} are constant in the golden data, so no shift can be "
-            "measured on them. Drop them from columns, or check the golden file."
+            f"Feature column(s) {constant!r} are constant in the golden data (or in 99 % of it), so "
+            "no shift can be measured on them. Drop them from columns, or check the golden file."
         )

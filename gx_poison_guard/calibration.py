@@ -231,24 +231,36 @@ def _resampled_nulls(baseline, cal, n, n_resamples, rng, batch_tests_, flagged):
     """
     m = cal.shape[0]
     shifted = cal - baseline.location
+    clip_shift = (baseline.clip_low + baseline.clip_high) / 2.0
+    clipped = np.clip(cal, baseline.clip_low, baseline.clip_high) - clip_shift
     null = {t: np.empty(n_resamples) for t in batch_tests_}
     counts = {t: np.empty(n_resamples) for t in flagged}
     for r in range(n_resamples):
         if n <= m:
             idx = rng.integers(0, m, size=n)
             moments = Moments.from_array(cal[idx], shift=baseline.location)
+            clipped_variance = clipped[idx].var(axis=0, ddof=1)
             draw = {t: f[idx].sum() for t, f in flagged.items()}
         else:
             w = rng.multinomial(n, np.full(m, 1.0 / m)).astype(np.float64)
             moments = _weighted_moments(shifted, w, baseline.location)
+            clipped_variance = _weighted_column_variance(clipped, w)
             draw = {t: f @ w for t, f in flagged.items()}
         if batch_tests_:
-            result = batch_tests(baseline, moments)
+            result = batch_tests(baseline, moments, clipped_variance)
             for t in batch_tests_:
                 null[t][r] = result.statistic(t)
         for t, c in draw.items():
             counts[t][r] = c
     return null, counts
+
+
+def _weighted_column_variance(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Per-column variance (ddof=1) of the sample holding row ``i`` ``weights[i]`` times."""
+    n = weights.sum()
+    s1 = weights @ values
+    s2 = weights @ (values * values)
+    return np.maximum(s2 - s1**2 / n, 0.0) / (n - 1)
 
 
 def _weighted_moments(shifted: np.ndarray, weights: np.ndarray, shift: np.ndarray) -> Moments:

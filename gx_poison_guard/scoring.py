@@ -22,7 +22,7 @@ from .stats.isolation import anomaly_scores
 from .stats.mahalanobis import MeanShiftTest, mean_shift_test, row_squared_distances
 from .stats.moments import Moments
 from .stats.pca import reconstruction_errors
-from .stats.univariate import FeatureShift, mean_shift_z, spread_shift_z
+from .stats.univariate import FeatureShift, clipped_column_variance, mean_shift_z, spread_shift_z
 
 #: Batch-level tests: name -> statistic extracted from :class:`BatchTests`.
 BATCH_TESTS = ("mean_shift", "correlation_shift", "feature_mean_shift", "feature_spread_shift")
@@ -44,13 +44,19 @@ class BatchTests:
         return float(getattr(self, name).statistic)
 
 
-def batch_tests(baseline: Baseline, moments: Moments) -> BatchTests:
-    """Run every batch-level test on the moments of a batch's finite rows."""
+def batch_tests(baseline: Baseline, moments: Moments, clipped_variance: np.ndarray) -> BatchTests:
+    """Run every batch-level test on a batch's finite rows.
+
+    ``moments`` are those rows' moments; ``clipped_variance`` is their
+    per-column variance after clipping at ``baseline.clip_low/clip_high``.
+    """
     return BatchTests(
         mean_shift=mean_shift_test(moments, baseline.location, baseline.whitening),
         correlation_shift=correlation_shift(baseline.correlation, moments.correlation(), moments.n),
         feature_mean_shift=mean_shift_z(moments, baseline.location, baseline.scale),
-        feature_spread_shift=spread_shift_z(moments, baseline.scale, baseline.kurtosis),
+        feature_spread_shift=spread_shift_z(
+            moments.n, clipped_variance, baseline.clipped_scale, baseline.clipped_kurtosis
+        ),
     )
 
 
@@ -85,13 +91,18 @@ class BatchScores:
         return np.flatnonzero(~self.finite)
 
     @cached_property
+    def _finite_rows(self) -> np.ndarray:
+        return self.X if self.finite.all() else self.X[self.finite]
+
+    @cached_property
     def moments(self) -> Moments:
-        rows = self.X if self.finite.all() else self.X[self.finite]
-        return Moments.from_array(rows, shift=self.baseline.location)
+        return Moments.from_array(self._finite_rows, shift=self.baseline.location)
 
     @cached_property
     def tests(self) -> BatchTests:
-        return batch_tests(self.baseline, self.moments)
+        b = self.baseline
+        clipped = clipped_column_variance(self._finite_rows, b.clip_low, b.clip_high)
+        return batch_tests(b, self.moments, clipped)
 
     @cached_property
     def row_mahalanobis(self) -> np.ndarray:

@@ -30,7 +30,8 @@ def test_save_load_round_trip(cancer, tmp_path):
     sha = b.save(tmp_path / "b.jsonl")
     loaded = pg.load_baseline(tmp_path / "b.jsonl", expected_sha256=sha)
     assert loaded.columns == b.columns and loaded.sha256 == sha == b.sha256
-    for name in ("location", "scale", "kurtosis", "covariance", "correlation", "minimum", "maximum", "calibration_rows"):
+    for name in ("location", "scale", "covariance", "correlation", "minimum", "maximum", "clip_low", "clip_high",
+                 "clipped_scale", "clipped_kurtosis", "calibration_rows"):
         np.testing.assert_array_equal(getattr(loaded, name), getattr(b, name))
     np.testing.assert_array_equal(loaded.forest.threshold, b.forest.threshold)
     np.testing.assert_array_equal(loaded.pca.components, b.pca.components)

@@ -12,7 +12,9 @@ from ._feature_details import worst_features
 class ExpectBatchFeatureSpreadShiftToBeBelow(_BatchStatisticExpectation):
     """Expect the largest per-feature log-variance-ratio z-score to be at most ``threshold``.
 
-    ``log(s_j^2 / sigma_j^2)`` standardised with the golden kurtosis. It
+    ``log(s_j^2 / sigma_j^2)`` of values winsorised at the golden 0.5 % and
+    99.5 % quantiles (so one extreme row cannot dominate), standardised with
+    the golden kurtosis. It
     catches noise injection (availability attacks inflate variance) and
     collapsed or duplicated data (variance shrinks), and reports the ratio of
     standard deviations ``s_j / sigma_j`` of the worst features.

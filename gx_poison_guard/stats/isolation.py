@@ -38,7 +38,7 @@ from sklearn.ensemble import IsolationForest
 
 from .moments import FloatArray
 
-DEFAULT_CHUNK_ROWS = 1024
+DEFAULT_CHUNK_ROWS = 256
 
 
 def average_path_length(n: npt.ArrayLike) -> FloatArray:

@@ -18,6 +18,7 @@ import numpy as np
 from sklearn.datasets import load_breast_cancer
 
 import gx_poison_guard as pg
+from great_expectations.data_context.types.base import ProgressBarsConfig
 
 
 def permute_rows(df, fraction, rng):
@@ -56,6 +57,7 @@ def main() -> None:
           f"{cal['target_false_block_rate']:.1%}, resampled clean batches blocked {cal['resampled_false_block_rate']:.2%}")
 
     ctx = pg.load_context(mode="ephemeral")
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False)  # keep the output readable
     batch_definition = (ctx.data_sources.add_pandas("pandas").add_dataframe_asset("batches")
                         .add_batch_definition_whole_dataframe("whole"))
     rng = np.random.default_rng(7)

@@ -1,5 +1,5 @@
 """GX metric providers: compute shared per-batch statistics once, for every expectation that reads them."""
 
-from .batch_scores import BATCH_SCORES, ROW_IDS, BatchScoresMetric, RowIdsMetric
+from .batch_scores import BATCH_SCORES, ROW_IDS, BatchScoresMetric, RowIdsMetric, set_artifact_root
 
-__all__ = ["BATCH_SCORES", "ROW_IDS", "BatchScoresMetric", "RowIdsMetric"]
+__all__ = ["BATCH_SCORES", "ROW_IDS", "BatchScoresMetric", "RowIdsMetric", "set_artifact_root"]

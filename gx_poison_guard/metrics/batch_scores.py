@@ -17,6 +17,7 @@ provider, the metric errors and every expectation fails (closed).
 from __future__ import annotations
 
 from collections import OrderedDict
+from pathlib import Path
 
 import numpy as np
 from great_expectations.execution_engine import PandasExecutionEngine
@@ -34,6 +35,22 @@ ROW_IDS = "table.poison_guard.row_ids"
 _DOMAIN_KEYS = ("batch_id", "table", "column_list", "row_condition", "condition_parser")
 _CACHE_SIZE = 8
 _baselines: OrderedDict[str, Baseline] = OrderedDict()
+_artifact_root: Path | None = None
+
+
+def set_artifact_root(root: str | Path | None) -> None:
+    """Resolve relative ``baseline_path`` kwargs against ``root`` (default: the working directory).
+
+    A project's suites pin artifacts by paths relative to the project root, so
+    the committed ``gx/`` folder works wherever the repository is checked out.
+    """
+    global _artifact_root
+    _artifact_root = None if root is None else Path(root)
+
+
+def resolve_artifact_path(path: str) -> Path:
+    p = Path(path)
+    return p if p.is_absolute() or _artifact_root is None else _artifact_root / p
 
 
 def verified_baseline(path: str, sha256: str) -> Baseline:
@@ -42,6 +59,7 @@ def verified_baseline(path: str, sha256: str) -> Baseline:
     The file is re-read and re-hashed on every call, so a file changed
     between validations is caught even when its parsed copy is cached.
     """
+    path = resolve_artifact_path(path)
     digest = verify_artifact(path, sha256)
     if digest not in _baselines:
         _baselines[digest] = load_baseline(path, sha256)

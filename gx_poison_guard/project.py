@@ -1,0 +1,300 @@
+"""A gx-poison-guard project: contracts in ``expectations/``, a GX file context in ``gx/``.
+
+Layout (all under the project root)::
+
+    expectations/<name>.yaml             the reviewed data contract
+    gx/great_expectations.yml            GX file context (progress bars off)
+    gx/expectations/<name>.json          the calibrated suite
+    gx/checkpoints/<name>.json           the checkpoint the breaker runs
+    gx/baselines/<name>.baseline.jsonl   the golden baseline the suite pins by SHA-256
+    quarantine/<name>/                   flagged rows and lineage of every check
+
+:func:`fit_project_baseline` builds everything for one contract;
+:func:`check_batch` validates one batch file and returns a :class:`CheckReport`
+with the breaker's verdict. The CLI is a thin layer over these two.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .artifact import verify_artifact
+from .baseline import fit_baseline
+from .breaker import BreakerVerdict, CheckOutcome, decide_breaker
+from .contract import Contract, ContractError, load_contract, write_contract
+from .context import get_suite, load_context
+from .exceptions import InputDataError
+from .frames import feature_matrix, nonfinite_rows
+from .metrics import set_artifact_root
+from .suite import build_suite
+
+DATASOURCE = "poison_guard"
+
+
+@dataclass(frozen=True)
+class Project:
+    """Paths of a project rooted at ``root``."""
+
+    root: Path
+
+    def contract_path(self, name: str) -> Path:
+        return self.root / "expectations" / f"{name}.yaml"
+
+    def baseline_path(self, name: str) -> Path:
+        return self.root / "gx" / "baselines" / f"{name}.baseline.jsonl"
+
+    def relative(self, path: Path) -> str:
+        return Path(path).resolve().relative_to(self.root.resolve()).as_posix()
+
+    def contract(self, name: str) -> Contract:
+        path = self.contract_path(name)
+        if not path.exists():
+            known = sorted(p.stem for p in (self.root / "expectations").glob("*.yaml"))
+            raise ContractError(path, "name", f"{name!r} has no contract (known: {known or 'none'})",
+                                f"Run 'poison-guard baseline GOLDEN --name {name}' first, or pick a known name")
+        return load_contract(path)
+
+    def context(self):
+        """The project's GX file context, created on first use, plugin loaded and suites checked."""
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        set_artifact_root(self.root)
+        ctx = load_context(mode="file", project_root_dir=str(self.root))
+        bars = ctx.variables.progress_bars
+        globally = bars.get("globally") if isinstance(bars, dict) else getattr(bars, "globally", None)
+        if globally is not False:
+            ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+            ctx.variables.save()
+        return ctx
+
+
+def read_table(path: str | Path, *, what: str = "batch") -> pd.DataFrame:
+    """Read a CSV or Parquet file; raise :class:`InputDataError` saying why it cannot be used."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputDataError(f"The {what} file {str(path)!r} does not exist. Check the path.")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".parquet", ".pq"):
+            df = pd.read_parquet(path)
+        elif suffix in (".csv", ".txt", ".gz"):
+            df = pd.read_csv(path)
+        else:
+            raise InputDataError(f"The {what} file {str(path)!r} is neither CSV nor Parquet (got {suffix!r}). "
+                                 "Save it as .csv or .parquet.")
+    except pd.errors.EmptyDataError:
+        df = pd.DataFrame()
+    except (ValueError, OSError, pd.errors.ParserError) as exc:
+        if isinstance(exc, InputDataError):
+            raise
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputDataError(f"The {what} file {str(path)!r} cannot be parsed: {first}. Check its format.") from None
+    if len(df) == 0:
+        raise InputDataError(f"The {what} file {str(path)!r} holds no rows. An empty batch cannot be shown to be clean.")
+    return df
+
+
+def fit_project_baseline(project: Project, contract: Contract, *, random_state: int = 0) -> dict[str, Any]:
+    """Fit the baseline of ``contract``, write contract, artifact, suite and checkpoint; return a summary."""
+    import great_expectations as gx
+
+    golden = read_table(project.root / contract.golden, what="golden")
+    _check_columns(golden, contract, what="golden data", allow_extra=True)
+    baseline = fit_baseline(golden, columns=contract.columns, random_state=random_state)
+    artifact = project.baseline_path(contract.name)
+    baseline.save(artifact)
+    baseline.path = Path(project.relative(artifact))  # the suite pins a path relative to the project
+    suite = build_suite(baseline, name=contract.name, batch_size=contract.batch_size,
+                        target_false_block_rate=contract.target_false_block_rate, tests=contract.detectors,
+                        id_column=contract.id_column, random_state=random_state)
+    for expectation in suite.expectations:
+        detector = (expectation.meta or {}).get("poison_guard_test")
+        if detector and contract.action(detector) == "warn":
+            expectation.severity = "warning"
+    suite.meta["gx_poison_guard"]["contract"] = contract.to_yaml_dict()
+    write_contract(contract, project.contract_path(contract.name))
+    ctx = project.context()
+    stored = ctx.suites.add_or_update(suite)
+    vd = ctx.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=contract.name, data=_batch_definition(ctx, contract.name), suite=stored))
+    ctx.checkpoints.add_or_update(gx.Checkpoint(
+        name=contract.name, validation_definitions=[vd], actions=[], result_format={"result_format": "COMPLETE"}))
+    cal = suite.meta["gx_poison_guard"]["calibration"]
+    return {"contract": project.relative(project.contract_path(contract.name)), "baseline": project.relative(artifact),
+            "baseline_sha256": baseline.sha256, "suite": contract.name, "expectations": len(suite.expectations),
+            "golden_rows": int(len(golden)), "resampled_false_block_rate": cal["resampled_false_block_rate"]}
+
+
+def _batch_definition(ctx, name: str):
+    sources = ctx.data_sources.all()
+    source = sources[DATASOURCE] if DATASOURCE in sources else ctx.data_sources.add_pandas(DATASOURCE)
+    assets = {a.name: a for a in source.assets}
+    asset = assets[name] if name in assets else source.add_dataframe_asset(name)
+    definitions = {d.name: d for d in asset.batch_definitions}
+    return definitions["whole"] if "whole" in definitions else asset.add_batch_definition_whole_dataframe("whole")
+
+
+@dataclass
+class CheckReport:
+    """Everything one check decided; ``to_json`` is the CLI's ``--json`` output."""
+
+    contract: str
+    status: str
+    exit_code: int
+    batch: dict[str, Any]
+    lineage: dict[str, Any]
+    checks: list[dict[str, Any]] = field(default_factory=list)
+    flagged_rows: dict[str, list] = field(default_factory=dict)
+    quarantine: str | None = None
+    validation_result: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["success"] = self.status != "trip"
+        out["tripped"] = self.status == "trip"
+        return out
+
+
+def check_batch(project: Project, name: str, batch_path: str | Path, *, lineage: dict[str, str | None]) -> CheckReport:
+    """Validate one batch file against contract ``name`` and decide the breaker.
+
+    Raises
+    ------
+    PoisonGuardError
+        When the batch cannot be validated at all (unknown contract, unreadable
+        or empty file, missing or extra columns, non-numeric values, NaN/inf
+        beyond the contract's allowance, missing lineage, damaged baseline).
+        The CLI turns these into exit code 2.
+    """
+    contract = project.contract(name)
+    batch_path = Path(batch_path)
+    record = _lineage(contract, batch_path, lineage)
+    df = read_table(batch_path)
+    _check_columns(df, contract, what="batch", allow_extra=False)
+    X = feature_matrix(df, contract.columns)
+    bad = nonfinite_rows(X)
+    if bad.size > contract.max_nonfinite_fraction * len(df):
+        raise InputDataError(
+            f"The batch has {bad.size} of {len(df)} rows with NaN or inf in feature columns, more than the contract "
+            f"allows ({contract.max_nonfinite_fraction:.2%}). Fix the upstream step or raise max_nonfinite_fraction."
+        )
+    baseline = project.baseline_path(name)
+    ctx = project.context()
+    suite = get_suite(ctx, name)
+    verify_artifact(baseline, suite.meta["gx_poison_guard"]["baseline"]["sha256"])
+    clean = df.drop(index=df.index[bad]) if bad.size else df
+    result, key = _run_checkpoint(ctx, name, clean, record)
+    outcomes, checks, flagged = _read_results(result, contract)
+    verdict = decide_breaker(outcomes, contract.policy)
+    ids = _row_ids(df, contract)
+    quarantine = _quarantine(project, contract, df, bad, flagged, ids, record, verdict)
+    return CheckReport(
+        contract=name, status=verdict.status, exit_code=1 if verdict.tripped else 0,
+        batch={"path": str(batch_path), "rows": int(len(df)), "nonfinite_rows": int(bad.size)},
+        lineage=record, checks=checks, flagged_rows=flagged, quarantine=quarantine, validation_result=key,
+    )
+
+
+def _check_columns(df: pd.DataFrame, contract: Contract, *, what: str, allow_extra: bool) -> None:
+    expected = contract.columns + [c for c in (contract.id_column, contract.label_column) if c]
+    missing = [c for c in expected if c not in df.columns and c != contract.label_column]
+    if missing:
+        raise InputDataError(f"The {what} lacks column(s) {missing!r} that contract {contract.name!r} requires. "
+                             "Fix the producing step, or update the contract.")
+    extra = [str(c) for c in df.columns if c not in expected]
+    if extra and not allow_extra:
+        raise InputDataError(f"The {what} has column(s) {extra!r} that contract {contract.name!r} does not declare. "
+                             "Drop them upstream, or declare them in the contract.")
+    feature_matrix(df, contract.columns, what=what)  # raises on non-numeric features
+
+
+def _lineage(contract: Contract, batch_path: Path, given: dict[str, str | None]) -> dict[str, Any]:
+    missing = [f for f in contract.required_lineage if not given.get(f)]
+    if missing:
+        flags = " ".join(f"--{f.replace('_', '-')} ..." for f in missing)
+        raise InputDataError(f"Contract {contract.name!r} requires lineage {missing!r} for every batch, "
+                             f"and the batch came without it. Pass {flags}.")
+    digest = hashlib.sha256(batch_path.read_bytes()).hexdigest() if batch_path.is_file() else None
+    return {
+        "batch_id": f"{_dt.datetime.now(_dt.timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}",
+        "source": given.get("source"),
+        "ingestion_path": given.get("ingestion_path") or str(batch_path),
+        "ingested_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "batch_sha256": digest,
+    }
+
+
+def _run_checkpoint(ctx, name: str, df: pd.DataFrame, lineage: dict[str, Any]):
+    """Run the checkpoint; store lineage and versions in the validation result's meta."""
+    checkpoint = ctx.checkpoints.get(name)
+    result = checkpoint.run(batch_parameters={"dataframe": df})
+    key, vr = next(iter(result.run_results.items()))
+    suite_meta = ctx.suites.get(name).meta.get("gx_poison_guard", {})
+    vr.meta["poison_guard"] = {
+        "lineage": lineage, "package_version": suite_meta.get("package_version"),
+        "baseline_sha256": suite_meta.get("baseline", {}).get("sha256"),
+        "contract": suite_meta.get("contract", {}).get("name", name),
+    }
+    ctx.validation_results_store.set(key, vr)
+    return vr, str(key)
+
+
+def _read_results(result, contract: Contract):
+    outcomes, checks, flagged = [], [], {}
+    for r in result.results:
+        config = r.expectation_config
+        detector = (config.meta or {}).get("poison_guard_test")
+        raised = bool((r.exception_info or {}).get("raised_exception")) or any(
+            isinstance(v, dict) and v.get("raised_exception") for v in (r.exception_info or {}).values())
+        column = config.kwargs.get("column")
+        outcomes.append(CheckOutcome(detector or config.type, bool(r.success), bool(detector), raised, column))
+        checks.append({"check": detector or config.type, "type": config.type, "column": column,
+                       "success": bool(r.success), "action": contract.action(detector) if detector else "block",
+                       "severity": str(config.severity.value if hasattr(config.severity, "value") else config.severity),
+                       "observed_value": _observed(r.result or {}), "error": raised})
+        if detector and detector.startswith("row_"):
+            flagged[detector] = list((r.result or {}).get("unexpected_index_list") or [])
+    return outcomes, checks, flagged
+
+
+def _observed(result: dict):
+    """The result's observed value; map-type built-ins report their unexpected percentage instead."""
+    if result.get("observed_value") is not None:
+        return result["observed_value"]
+    percent = result.get("unexpected_percent")
+    return None if percent is None else f"{percent:.3g}% of rows unexpected"
+
+
+def _row_ids(df: pd.DataFrame, contract: Contract) -> np.ndarray:
+    return df[contract.id_column].to_numpy() if contract.id_column else np.asarray(df.index)
+
+
+def _quarantine(project, contract, df, nonfinite, flagged, ids, lineage, verdict: BreakerVerdict) -> str | None:
+    """Copy flagged and non-finite rows (never the source file's only copy) for human review."""
+    flagged_ids = {i for rows in flagged.values() for i in rows}
+    mask = np.isin(ids, list(flagged_ids)) if flagged_ids else np.zeros(len(df), bool)
+    mask[nonfinite] = True
+    if not mask.any() and not verdict.tripped:
+        return None
+    folder = project.root / contract.quarantine / lineage["batch_id"]
+    folder.mkdir(parents=True, exist_ok=True)
+    df[mask].to_csv(folder / "rows.csv", index=contract.id_column is None)
+    summary = {"lineage": lineage, "status": verdict.status,
+               "blocking": [o.check for o in verdict.blocking], "warnings": [o.check for o in verdict.warnings],
+               "flagged_rows": {k: [_plain(v) for v in rows] for k, rows in flagged.items()},
+               "nonfinite_row_positions": [int(i) for i in nonfinite]}
+    (folder / "lineage.json").write_text(json.dumps(summary, indent=2, default=str))
+    return project.relative(folder)
+
+
+def _plain(value):
+    return value.item() if isinstance(value, np.generic) else value

@@ -45,6 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--source", help="lineage: where the batch came from")
     c.add_argument("--ingestion-path", help="lineage: the pipeline step that produced it (default: the file path)")
     c.add_argument("--json", action="store_true", help="print the verdict as JSON (schema in README)")
+
+    d = sub.add_parser("docs", help="build the Data Docs site and print the path of its index page")
+    d.add_argument("--open", action="store_true", help="also open it in a web browser")
+
+    sub.add_parser("demo", help="the main job on generated card transactions: clean passes, poison trips, drift warns")
     return p
 
 
@@ -142,7 +147,33 @@ def _print_report(report) -> None:
         print(f"  flagged rows copied to {report.quarantine}", file=sys.stderr)
 
 
-_COMMANDS = {"baseline": _cmd_baseline, "check": _cmd_check}
+def _cmd_docs(args) -> int:
+    from .project import Project, build_docs
+
+    path = build_docs(Project(args.project).context())
+    print(path)
+    if args.open and path:
+        import webbrowser
+
+        webbrowser.open(Path(path).as_uri())
+    return EXIT_PASS
+
+
+def _cmd_demo(args) -> int:
+    from .demo import EXPECTED, run_demo
+    from .project import Project
+
+    result = run_demo(Project(args.project), say=lambda text: _say(args, text))
+    verdicts = ", ".join(f"{name} {'passed' if s == 'pass' else 'tripped' if s == 'trip' else 'warned'}"
+                         for name, s in result["outcomes"].items())
+    print(f"demo: {verdicts}; Data Docs: {result['data_docs']}")
+    if not result["as_expected"]:
+        print(f"poison-guard: error: the demo expected {EXPECTED}, got {result['outcomes']}", file=sys.stderr)
+        return EXIT_TRIPPED
+    return EXIT_PASS
+
+
+_COMMANDS = {"baseline": _cmd_baseline, "check": _cmd_check, "docs": _cmd_docs, "demo": _cmd_demo}
 
 
 if __name__ == "__main__":

@@ -156,6 +156,7 @@ class CheckReport:
     flagged_rows: dict[str, list] = field(default_factory=dict)
     quarantine: str | None = None
     validation_result: str | None = None
+    data_docs: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
@@ -193,6 +194,7 @@ def check_batch(project: Project, name: str, batch_path: str | Path, *, lineage:
     verify_artifact(baseline, suite.meta["gx_poison_guard"]["baseline"]["sha256"])
     clean = df.drop(index=df.index[bad]) if bad.size else df
     result, key = _run_checkpoint(ctx, name, clean, record)
+    page = build_docs(ctx, [key])
     outcomes, checks, flagged = _read_results(result, contract)
     verdict = decide_breaker(outcomes, contract.policy)
     ids = _row_ids(df, contract)
@@ -200,8 +202,17 @@ def check_batch(project: Project, name: str, batch_path: str | Path, *, lineage:
     return CheckReport(
         contract=name, status=verdict.status, exit_code=1 if verdict.tripped else 0,
         batch={"path": str(batch_path), "rows": int(len(df)), "nonfinite_rows": int(bad.size)},
-        lineage=record, checks=checks, flagged_rows=flagged, quarantine=quarantine, validation_result=key,
+        lineage=record, checks=checks, flagged_rows=flagged, quarantine=quarantine, validation_result=str(key),
+        data_docs=page,
     )
+
+
+def build_docs(ctx, keys: list | None = None) -> str | None:
+    """Build the local Data Docs site; return the file path of the page of ``keys[0]`` (or of the index)."""
+    ctx.build_data_docs(resource_identifiers=keys or None)
+    urls = ctx.get_docs_sites_urls(resource_identifier=keys[0] if keys else None)
+    url = next((u.get("site_url") for u in urls if u.get("site_url")), None)
+    return url[len("file://"):] if url and url.startswith("file://") else url
 
 
 def _check_columns(df: pd.DataFrame, contract: Contract, *, what: str, allow_extra: bool) -> None:
@@ -245,7 +256,7 @@ def _run_checkpoint(ctx, name: str, df: pd.DataFrame, lineage: dict[str, Any]):
         "contract": suite_meta.get("contract", {}).get("name", name),
     }
     ctx.validation_results_store.set(key, vr)
-    return vr, str(key)
+    return vr, key
 
 
 def _read_results(result, contract: Contract):

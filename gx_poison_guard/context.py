@@ -9,6 +9,7 @@ data. Every path of ours that runs a stored suite goes through
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import great_expectations as gx
@@ -20,6 +21,9 @@ from .exceptions import SuiteIncompleteError
 def load_context(**kwargs: Any):
     """Return ``great_expectations.get_context(**kwargs)`` with the plugin registered and stored suites checked.
 
+    With ``project_root_dir`` (or ``context_root_dir``), relative baseline paths
+    in suites resolve against that project, as they were written.
+
     Raises
     ------
     SuiteIncompleteError
@@ -29,8 +33,13 @@ def load_context(**kwargs: Any):
     --------
     >>> ctx = load_context(mode="ephemeral")
     """
-    from . import expectations, metrics  # noqa: F401  (registration side effects)
+    from . import expectations  # noqa: F401  (registration side effects)
+    from .metrics import set_artifact_root
 
+    if kwargs.get("project_root_dir"):
+        set_artifact_root(kwargs["project_root_dir"])
+    elif kwargs.get("context_root_dir"):
+        set_artifact_root(Path(kwargs["context_root_dir"]).parent)
     context = gx.get_context(**kwargs)
     store = context.expectations_store
     for key in store.list_keys():

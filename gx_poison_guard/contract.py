@@ -121,6 +121,8 @@ def write_contract(contract: Contract, path: str | Path) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as fh:
+        fh.write(f"# Data contract {contract.name!r}: review changes in git. After editing, rebuild the suite with\n"
+                 f"#   poison-guard baseline --contract {path.as_posix()}\n")
         yaml.dump(contract.to_yaml_dict(), fh)
 
 

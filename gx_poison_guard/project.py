@@ -34,7 +34,6 @@ from .contract import Contract, ContractError, load_contract, write_contract
 from .context import get_suite, load_context
 from .exceptions import InputDataError
 from .frames import feature_matrix, nonfinite_rows
-from .metrics import set_artifact_root
 from .suite import build_suite
 
 DATASOURCE = "poison_guard"
@@ -67,14 +66,29 @@ class Project:
         """The project's GX file context, created on first use, plugin loaded and suites checked."""
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
-        set_artifact_root(self.root)
         ctx = load_context(mode="file", project_root_dir=str(self.root))
+        _install_docs_styles(self.root / "gx")
         bars = ctx.variables.progress_bars
         globally = bars.get("globally") if isinstance(bars, dict) else getattr(bars, "globally", None)
         if globally is not False:
             ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
             ctx.variables.save()
         return ctx
+
+
+def _install_docs_styles(gx_dir: Path) -> None:
+    """Put the offline stylesheet where GX's page template inlines it.
+
+    GX writes a placeholder copy of its own template there when it creates a
+    context; that placeholder is replaced, a stylesheet the user edited is kept.
+    """
+    import great_expectations
+
+    target = gx_dir / "plugins" / "custom_data_docs" / "styles" / "data_docs_custom_styles.css"
+    placeholder = Path(great_expectations.__file__).parent / "render/view/static/styles/data_docs_custom_styles_template.css"
+    if not target.exists() or (placeholder.exists() and target.read_bytes() == placeholder.read_bytes()):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes((Path(__file__).parent / "assets" / "data_docs_custom_styles.css").read_bytes())
 
 
 def read_table(path: str | Path, *, what: str = "batch") -> pd.DataFrame:

@@ -26,12 +26,16 @@ from great_expectations.expectations.expectation import BatchExpectation
 from great_expectations.expectations.expectation_configuration import parse_result_format
 from great_expectations.expectations.model_field_types import ConditionParser
 from great_expectations.expectations.row_conditions import RowConditionType
+from great_expectations.render import LegacyDiagnosticRendererType, LegacyRendererType
+from great_expectations.render.renderer.renderer import renderer
 
+from .. import charts
 from ..metrics import BATCH_SCORES, ROW_IDS
 from ..scoring import BatchScores
 
 PARTIAL_COUNT = 20
 TOP_K = 5
+HISTOGRAM_BINS = 30
 _SHA256 = pydantic.constr(regex=r"^[0-9a-f]{64}$")
 
 
@@ -46,6 +50,43 @@ def rounded(x: float, digits: int = 6) -> float | str:
     """A JSON-safe rounded float; infinities become strings."""
     x = float(x)
     return round(x, digits) if math.isfinite(x) else str(x)
+
+
+def _fmt(value: Any) -> str:
+    """A short human number: 4 significant digits, thousands unscaled."""
+    if value is None:
+        return "?"
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if not math.isfinite(x):
+        return str(x)
+    return f"{x:.4g}" if abs(x) < 1e6 else f"{x:.3e}"
+
+
+def _string(template: str, params: dict) -> dict:
+    return {"content_block_type": "string_template", "string_template": {"template": template, "params": params}}
+
+
+def _error_text(result) -> dict:
+    """What the page shows when the check could not decide (it failed closed)."""
+    info = result.exception_info or {}
+    infos = [info] if "raised_exception" in info else list(info.values())
+    messages = [str(i.get("exception_message")) for i in infos if isinstance(i, dict) and i.get("exception_message")]
+    return _string("Could not be validated, so it failed: $error", {"error": messages[0] if messages else "unknown error"})
+
+
+def score_histogram(scores: np.ndarray, threshold: float, bins: int = HISTOGRAM_BINS) -> dict:
+    """Counts of finite row scores on a range that shows the threshold; beyond it, an overflow count."""
+    finite = scores[np.isfinite(scores)]
+    if finite.size == 0:
+        return {"edges": [0.0, float(threshold) * 1.5 or 1.0], "counts": [0], "overflow": int(scores.size)}
+    low = float(min(finite.min(), threshold))
+    high = float(max(threshold * 1.25 if threshold > 0 else threshold + 1.0, np.quantile(finite, 0.99)))
+    counts, edges = np.histogram(np.clip(finite, low, None), bins=bins, range=(low, high))
+    overflow = int(np.count_nonzero(finite > high) + (scores.size - finite.size))
+    return {"edges": [round(float(e), 6) for e in edges], "counts": counts.tolist(), "overflow": overflow}
 
 
 class _PoisonGuardExpectation(BatchExpectation):
@@ -65,9 +106,59 @@ class _PoisonGuardExpectation(BatchExpectation):
     domain_keys: ClassVar[Tuple[str, ...]] = ("batch_id", "column_list", "row_condition", "condition_parser")
     domain_type: ClassVar[MetricDomainTypes] = MetricDomainTypes.MULTICOLUMN
 
+    #: Plain-English rule for Data Docs; ``$name`` placeholders come from :meth:`_sentence_params`.
+    sentence: ClassVar[str] = ""
+
     @abstractmethod
     def _decide(self, scores: BatchScores, metrics: Dict[str, Any], result_format: dict) -> dict:
         """Return ``{"success": bool, "result": {...}}`` for a batch of finite rows."""
+
+    @classmethod
+    def _sentence_params(cls, kwargs: dict) -> dict:
+        return {"threshold": _fmt(kwargs.get("threshold")), "n_features": len(kwargs.get("column_list") or [])}
+
+    @classmethod
+    @renderer(renderer_type=LegacyRendererType.PRESCRIPTIVE)
+    def _prescriptive_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
+        """One plain-English sentence; never the raw kwargs (a failure here would drop the whole page)."""
+        if configuration is None and result is not None:
+            configuration = result.expectation_config
+        params = cls._sentence_params(dict(configuration.kwargs) if configuration else {})
+        return [_string(cls.sentence, params)]
+
+    @classmethod
+    @renderer(renderer_type=LegacyDiagnosticRendererType.OBSERVED_VALUE)
+    def _diagnostic_observed_value_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
+        if result is None:
+            return "--"
+        outcome = result.result or {}
+        if not outcome.get("details"):
+            return _error_text(result)
+        details = outcome["details"]
+        blocks = [_string(cls._observed_sentence(), {**cls._observed_params(outcome), "limit": _fmt(details.get("threshold"))})]
+        if details.get("error"):
+            blocks.append(_string("$error", {"error": details["error"]}))
+        chart = cls._chart(outcome)
+        if chart:
+            blocks.append({"content_block_type": "string_template", "string_template": {"template": chart, "params": {}}})
+        return {"content_block_type": "content_block_container", "content_blocks": blocks}
+
+    @classmethod
+    @renderer(renderer_type=LegacyDiagnosticRendererType.UNEXPECTED_STATEMENT)
+    def _diagnostic_unexpected_statement_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
+        return []
+
+    @classmethod
+    def _observed_sentence(cls) -> str:
+        return "Observed $observed (limit $limit)."
+
+    @classmethod
+    def _observed_params(cls, outcome: dict) -> dict:
+        return {"observed": _fmt(outcome.get("observed_value"))}
+
+    @classmethod
+    def _chart(cls, outcome: dict) -> str:
+        return ""
 
     def _validate(self, metrics: Dict, runtime_configuration: Optional[dict] = None, execution_engine=None) -> dict:
         scores: BatchScores = metrics[BATCH_SCORES]
@@ -95,6 +186,18 @@ class _BatchStatisticExpectation(_PoisonGuardExpectation):
     @abstractmethod
     def _details(self, scores: BatchScores) -> dict:
         """What a person can act on: which features or pairs moved, p-values."""
+
+    @classmethod
+    def _chart(cls, outcome: dict) -> str:
+        details = outcome["details"]
+        labels, values = cls._bars(details)
+        return charts.bar_chart(labels, values, float(details["threshold"]), title=cls.chart_title)
+
+    chart_title: ClassVar[str] = ""
+
+    @classmethod
+    def _bars(cls, details: dict) -> tuple[list[str], list[float]]:
+        return ["this batch"], [float(details["statistic"])]
 
     def _decide(self, scores, metrics, result_format) -> dict:
         statistic = scores.tests.statistic(self.test_name)
@@ -139,6 +242,43 @@ class _RowScoreExpectation(_PoisonGuardExpectation):
                 "top_rows": [{"id": plain(ids[i]), "score": rounded(row_scores[i])} for i in flagged[:TOP_K]],
             },
         }
+        result["details"]["histogram"] = score_histogram(row_scores, self.threshold)
         if result_format.get("result_format") == "COMPLETE":
             result["unexpected_index_list"] = [plain(v) for v in ids[flagged].tolist()]
         return {"success": fraction <= 1.0 - self.mostly + 1e-12, "result": result}
+
+    score_label: ClassVar[str] = "score"
+
+    @classmethod
+    def _sentence_params(cls, kwargs: dict) -> dict:
+        mostly = kwargs.get("mostly")
+        max_pct = "?" if mostly is None else _fmt(100.0 * (1.0 - float(mostly)))
+        return {**super()._sentence_params(kwargs), "max_pct": max_pct}
+
+    @classmethod
+    def _observed_sentence(cls) -> str:
+        return "$count of $n rows ($pct%) scored above the threshold; at most $max_pct% may."
+
+    @classmethod
+    def _observed_params(cls, outcome: dict) -> dict:
+        details = outcome["details"]
+        return {"count": outcome.get("unexpected_count", 0), "n": outcome.get("element_count", 0),
+                "pct": _fmt(outcome.get("unexpected_percent", 0.0)), "max_pct": _fmt(100.0 * float(details["max_fraction"]))}
+
+    @classmethod
+    def _chart(cls, outcome: dict) -> str:
+        h = outcome["details"].get("histogram")
+        if not h:
+            return ""
+        return charts.histogram(h["edges"], h["counts"], float(outcome["details"]["threshold"]), overflow=h["overflow"],
+                                title=f"{cls.score_label[:1].upper()}{cls.score_label[1:]} of each row")
+
+    @classmethod
+    @renderer(renderer_type=LegacyDiagnosticRendererType.UNEXPECTED_TABLE)
+    def _diagnostic_unexpected_table_renderer(cls, configuration=None, result=None, runtime_configuration=None, **kwargs):
+        rows = ((result.result or {}).get("details") or {}).get("top_rows") if result is not None else None
+        if not rows:
+            return []
+        return [{"content_block_type": "table", "header_row": ["flagged row", cls.score_label],
+                 "table": [[str(r["id"]), _fmt(r["score"])] for r in rows],
+                 "styling": {"body": {"classes": ["table-bordered", "table-sm", "mt-3"]}}}]

@@ -24,6 +24,16 @@ class ExpectBatchCorrelationShiftToBeBelow(_BatchStatisticExpectation):
     """
 
     test_name: ClassVar[str] = "correlation_shift"
+    sentence: ClassVar[str] = (
+        "Features must move together as they do in the golden data: no pair of the $n_features features may "
+        "change its correlation by more than $threshold standard errors."
+    )
+    chart_title: ClassVar[str] = "Most changed correlations (standard errors)"
+
+    @classmethod
+    def _bars(cls, details: dict) -> tuple[list[str], list[float]]:
+        pairs = details.get("top_pairs") or []
+        return [f"{p['columns'][0]} ~ {p['columns'][1]}" for p in pairs], [abs(float(p["z"])) for p in pairs]
 
     def _details(self, scores: BatchScores) -> dict:
         shift = scores.tests.correlation_shift

@@ -25,6 +25,15 @@ class ExpectBatchFeatureMeanShiftToBeBelow(_BatchStatisticExpectation):
     """
 
     test_name: ClassVar[str] = "feature_mean_shift"
+    sentence: ClassVar[str] = (
+        "No feature's batch average may move more than $threshold standard errors away from its golden average."
+    )
+    chart_title: ClassVar[str] = "Features whose average moved most (standard errors)"
+
+    @classmethod
+    def _bars(cls, details: dict) -> tuple[list[str], list[float]]:
+        worst = details.get("worst_features") or []
+        return [w["column"] for w in worst], [abs(float(w["z"])) for w in worst]
 
     def _details(self, scores: BatchScores) -> dict:
         return {"worst_features": worst_features(scores.tests.feature_mean_shift, self.column_list, "shift_sd")}

@@ -27,6 +27,15 @@ class ExpectBatchFeatureSpreadShiftToBeBelow(_BatchStatisticExpectation):
     """
 
     test_name: ClassVar[str] = "feature_spread_shift"
+    sentence: ClassVar[str] = (
+        "No feature's spread may grow or shrink by more than $threshold standard errors compared with the golden data."
+    )
+    chart_title: ClassVar[str] = "Features whose spread changed most (standard errors)"
+
+    @classmethod
+    def _bars(cls, details: dict) -> tuple[list[str], list[float]]:
+        worst = details.get("worst_features") or []
+        return [w["column"] for w in worst], [abs(float(w["z"])) for w in worst]
 
     def _details(self, scores: BatchScores) -> dict:
         return {"worst_features": worst_features(scores.tests.feature_spread_shift, self.column_list, "std_ratio")}

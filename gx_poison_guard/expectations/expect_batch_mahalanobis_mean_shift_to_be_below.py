@@ -25,6 +25,11 @@ class ExpectBatchMahalanobisMeanShiftToBeBelow(_BatchStatisticExpectation):
     """
 
     test_name: ClassVar[str] = "mean_shift"
+    sentence: ClassVar[str] = (
+        "The batch average, taken over all $n_features features together, must stay close to the golden "
+        "data's average (Hotelling T² at most $threshold, calibrated on clean batches)."
+    )
+    chart_title: ClassVar[str] = "Shift of the batch average (Hotelling T²)"
 
     def _details(self, scores: BatchScores) -> dict:
         test = scores.tests.mean_shift

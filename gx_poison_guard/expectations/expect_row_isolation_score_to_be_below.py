@@ -26,3 +26,8 @@ class ExpectRowIsolationScoreToBeBelow(_RowScoreExpectation):
     """
 
     score_name: ClassVar[str] = "row_isolation"
+    score_label: ClassVar[str] = "isolation score"
+    sentence: ClassVar[str] = (
+        "At most $max_pct% of rows may be easy to isolate from the golden data (isolation-forest score above "
+        "$threshold)."
+    )

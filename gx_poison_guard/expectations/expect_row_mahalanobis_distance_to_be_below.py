@@ -24,3 +24,8 @@ class ExpectRowMahalanobisDistanceToBeBelow(_RowScoreExpectation):
     """
 
     score_name: ClassVar[str] = "row_mahalanobis"
+    score_label: ClassVar[str] = "squared Mahalanobis distance"
+    sentence: ClassVar[str] = (
+        "At most $max_pct% of rows may be jointly unlikely under the golden data, even when each value is in "
+        "range (squared Mahalanobis distance above $threshold)."
+    )

@@ -24,3 +24,8 @@ class ExpectRowReconstructionErrorToBeBelow(_RowScoreExpectation):
     """
 
     score_name: ClassVar[str] = "row_reconstruction"
+    score_label: ClassVar[str] = "reconstruction error"
+    sentence: ClassVar[str] = (
+        "At most $max_pct% of rows may break the main patterns of the golden data (PCA reconstruction error "
+        "above $threshold)."
+    )

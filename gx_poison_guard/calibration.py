@@ -26,6 +26,7 @@ carries its own evidence.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -108,6 +109,7 @@ def calibrate(
     builtin_share: float = 0.1,
     range_tolerance: float = 0.1,
     random_state: int = 0,
+    progress: Callable[[int, int], None] | None = None,
 ) -> SuiteCalibration:
     """Calibrate thresholds of ``tests`` for clean batches of ``batch_size`` rows.
 
@@ -132,6 +134,8 @@ def calibrate(
     range_tolerance : float, default 0.1
         Ranges widen the fit-part min/max by this share of the range.
     random_state : int, default 0
+    progress : callable, optional
+        Called as ``progress(done, total)`` while clean batches are resampled.
     """
     cal = baseline.calibration_rows
     row_alpha = _row_alphas(row_alpha, [t for t in tests if t in ROW_SCORES], cal.shape[0])
@@ -141,7 +145,7 @@ def calibrate(
     row_tests = [t for t in tests if t in ROW_SCORES]
     row_thresholds, flagged = _row_thresholds(baseline, cal, row_tests, row_alpha)
     batch_null, row_counts = _resampled_nulls(
-        baseline, cal, batch_size, n_resamples, rng, [t for t in tests if t in BATCH_TESTS], flagged
+        baseline, cal, batch_size, n_resamples, rng, [t for t in tests if t in BATCH_TESTS], flagged, progress
     )
     p_values = _p_values(batch_null, row_counts, batch_size, cal.shape[0], row_thresholds)
     level = family_wise_level(np.column_stack(list(p_values.values())), mv_target)
@@ -223,7 +227,7 @@ def _row_thresholds(baseline, cal, tests, row_alpha):
     return thresholds, flagged
 
 
-def _resampled_nulls(baseline, cal, n, n_resamples, rng, batch_tests_, flagged):
+def _resampled_nulls(baseline, cal, n, n_resamples, rng, batch_tests_, flagged, progress=None):
     """Batch statistics and flagged-row counts of clean batches of ``n`` rows drawn with replacement.
 
     A draw is ``n`` row indices when ``n <= m``, else the equivalent multinomial multiplicities of
@@ -252,6 +256,8 @@ def _resampled_nulls(baseline, cal, n, n_resamples, rng, batch_tests_, flagged):
                 null[t][r] = result.statistic(t)
         for t, c in draw.items():
             counts[t][r] = c
+        if progress is not None and ((r + 1) % 100 == 0 or r + 1 == n_resamples):
+            progress(r + 1, n_resamples)
     return null, counts
 
 

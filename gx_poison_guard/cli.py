@@ -78,6 +78,24 @@ def _say(args, text: str) -> None:
         print(text, file=sys.stderr)
 
 
+def _progress(args, description: str):
+    """A tqdm bar on stderr for calibration (None with --quiet); call it as progress(done, total)."""
+    if args.quiet:
+        return None
+    from tqdm import tqdm
+
+    bar = {}
+
+    def update(done: int, total: int) -> None:
+        if "bar" not in bar:
+            bar["bar"] = tqdm(total=total, desc=description, unit="batch", file=sys.stderr, leave=False)
+        bar["bar"].update(done - bar["bar"].n)
+        if done >= total:
+            bar.pop("bar").close()
+
+    return update
+
+
 def _cmd_baseline(args) -> int:
     from .contract import load_contract, parse_contract
     from .project import Project, fit_project_baseline, read_table
@@ -91,7 +109,7 @@ def _cmd_baseline(args) -> int:
         golden = read_table(args.golden, what="golden")
         contract = parse_contract(_contract_from_args(args, golden, project), project.contract_path(args.name))
     _say(args, f"fitting baseline {contract.name!r} ({len(contract.features)} features) and calibrating the suite…")
-    summary = fit_project_baseline(project, contract)
+    summary = fit_project_baseline(project, contract, progress=_progress(args, "calibrating on clean batches"))
     _say(args, f"wrote {summary['contract']}, {summary['baseline']} (sha256 {summary['baseline_sha256'][:12]}…), "
                f"suite and checkpoint {summary['suite']!r} with {summary['expectations']} expectations")
     return EXIT_PASS
@@ -163,7 +181,8 @@ def _cmd_demo(args) -> int:
     from .demo import EXPECTED, run_demo
     from .project import Project
 
-    result = run_demo(Project(args.project), say=lambda text: _say(args, text))
+    result = run_demo(Project(args.project), say=lambda text: _say(args, text),
+                      progress=_progress(args, "calibrating on clean batches"))
     verdicts = ", ".join(f"{name} {'passed' if s == 'pass' else 'tripped' if s == 'trip' else 'warned'}"
                          for name, s in result["outcomes"].items())
     print(f"demo: {verdicts}; Data Docs: {result['data_docs']}")

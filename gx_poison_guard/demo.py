@@ -49,7 +49,7 @@ CANCER_CONTRACT = {
 EXPECTED = {"clean": "pass", "poisoned": "trip", "drift": "warn"}
 
 
-def run_demo(project: Project, say: Callable[[str], None] = print) -> dict[str, Any]:
+def run_demo(project: Project, say: Callable[[str], None] = print, progress=None) -> dict[str, Any]:
     """Run the demo in ``project``; return the outcome of each batch and the Data Docs path."""
     data = project.root / "data"
     (data / "demo").mkdir(parents=True, exist_ok=True)
@@ -63,7 +63,7 @@ def run_demo(project: Project, say: Callable[[str], None] = print) -> dict[str, 
 
     for raw in (CARD_CONTRACT, CANCER_CONTRACT):
         say(f"fitting the {raw['name']} baseline and calibrating its suite …")
-        fit_project_baseline(project, parse_contract(raw, project.contract_path(raw["name"])))
+        fit_project_baseline(project, parse_contract(raw, project.contract_path(raw["name"])), progress=progress)
 
     outcomes = {}
     for name in batches:

@@ -117,7 +117,7 @@ def read_table(path: str | Path, *, what: str = "batch") -> pd.DataFrame:
     return df
 
 
-def fit_project_baseline(project: Project, contract: Contract, *, random_state: int = 0) -> dict[str, Any]:
+def fit_project_baseline(project: Project, contract: Contract, *, random_state: int = 0, progress=None) -> dict[str, Any]:
     """Fit the baseline of ``contract``, write contract, artifact, suite and checkpoint; return a summary."""
     import great_expectations as gx
 
@@ -129,11 +129,15 @@ def fit_project_baseline(project: Project, contract: Contract, *, random_state: 
     baseline.path = Path(project.relative(artifact))  # the suite pins a path relative to the project
     suite = build_suite(baseline, name=contract.name, batch_size=contract.batch_size,
                         target_false_block_rate=contract.target_false_block_rate, tests=contract.detectors,
-                        id_column=contract.id_column, random_state=random_state)
-    for expectation in suite.expectations:
+                        id_column=contract.id_column, random_state=random_state, progress=progress)
+    for position, expectation in enumerate(suite.expectations):
         detector = (expectation.meta or {}).get("poison_guard_test")
         if detector and contract.action(detector) == "warn":
             expectation.severity = "warning"
+        # stable ids: rebuilding from unchanged inputs leaves the committed suite byte-identical
+        column = expectation.configuration.kwargs.get("column", "")
+        expectation.id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"gx-poison-guard/{contract.name}/{position}/"
+                                                            f"{expectation.expectation_type}/{column}"))
     suite.meta["gx_poison_guard"]["contract"] = contract.to_yaml_dict()
     write_contract(contract, project.contract_path(contract.name))
     ctx = project.context()
@@ -193,6 +197,8 @@ def check_batch(project: Project, name: str, batch_path: str | Path, *, lineage:
     contract = project.contract(name)
     batch_path = Path(batch_path)
     record = _lineage(contract, batch_path, lineage)
+    record["contract_sha256"] = _file_sha256(project.contract_path(name))
+    record["suite_sha256"] = _file_sha256(project.root / "gx" / "expectations" / f"{name}.json")
     df = read_table(batch_path)
     _check_columns(df, contract, what="batch", allow_extra=False)
     X = feature_matrix(df, contract.columns)
@@ -248,7 +254,7 @@ def _lineage(contract: Contract, batch_path: Path, given: dict[str, str | None])
         flags = " ".join(f"--{f.replace('_', '-')} ..." for f in missing)
         raise InputDataError(f"Contract {contract.name!r} requires lineage {missing!r} for every batch, "
                              f"and the batch came without it. Pass {flags}.")
-    digest = hashlib.sha256(batch_path.read_bytes()).hexdigest() if batch_path.is_file() else None
+    digest = _file_sha256(batch_path)
     return {
         "batch_id": f"{_dt.datetime.now(_dt.timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}",
         "source": given.get("source"),
@@ -256,6 +262,10 @@ def _lineage(contract: Contract, batch_path: Path, given: dict[str, str | None])
         "ingested_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "batch_sha256": digest,
     }
+
+
+def _file_sha256(path: Path) -> str | None:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
 
 
 def _run_checkpoint(ctx, name: str, df: pd.DataFrame, lineage: dict[str, Any]):

@@ -35,6 +35,7 @@ def build_suite(
     builtin_share: float = 0.1,
     range_tolerance: float = 0.1,
     random_state: int = 0,
+    progress=None,
 ) -> gx.ExpectationSuite:
     """Build a GX expectation suite from a saved baseline, calibrated to a false-block rate.
 
@@ -54,7 +55,7 @@ def build_suite(
         Multivariate tests to include (default: all seven).
     id_column : str, optional
         Column identifying rows in reports (default: the index labels).
-    row_alpha, n_resamples, builtin_share, range_tolerance, random_state
+    row_alpha, n_resamples, builtin_share, range_tolerance, random_state, progress
         Calibration settings, see :func:`gx_poison_guard.calibration.calibrate`.
 
     Returns
@@ -71,7 +72,7 @@ def build_suite(
     cal = calibrate(
         baseline, batch_size=batch_size, target_false_block_rate=target_false_block_rate, tests=tests,
         row_alpha=row_alpha, n_resamples=n_resamples, builtin_share=builtin_share,
-        range_tolerance=range_tolerance, random_state=random_state,
+        range_tolerance=range_tolerance, random_state=random_state, progress=progress,
     )
     expectations = _builtin_expectations(baseline, cal, id_column) + _multivariate_expectations(
         baseline, cal, tests, id_column

@@ -148,3 +148,17 @@ def test_usage_errors_exit_2(capsys):
     assert info.value.code == 2
     assert main(["baseline"]) == 2
     assert "needs GOLDEN_FILE and --name" in capsys.readouterr().err
+
+
+def test_baseline_then_check_in_an_empty_directory(tmp_path, monkeypatch, capsys):
+    """The issue's example, verbatim: no --project, no contract written by hand."""
+    monkeypatch.chdir(tmp_path)
+    correlated_frame(2000, seed=1).to_csv("some.csv", index=False)
+    correlated_frame(500, seed=9).to_csv("other.csv", index=False)
+    assert main(["baseline", "some.csv", "--name", "x"]) == 0
+    capsys.readouterr()
+    assert main(["check", "other.csv", "--name", "x", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["status"] == "pass" and report["contract"] == "x"
+    assert len(report["lineage"]["contract_sha256"]) == 64 and len(report["lineage"]["suite_sha256"]) == 64
+    assert report["data_docs"].endswith(".html") and (tmp_path / "expectations" / "x.yaml").is_file()

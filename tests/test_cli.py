@@ -162,3 +162,10 @@ def test_baseline_then_check_in_an_empty_directory(tmp_path, monkeypatch, capsys
     assert report["status"] == "pass" and report["contract"] == "x"
     assert len(report["lineage"]["contract_sha256"]) == 64 and len(report["lineage"]["suite_sha256"]) == 64
     assert report["data_docs"].endswith(".html") and (tmp_path / "expectations" / "x.yaml").is_file()
+
+
+def test_docs_builds_the_site_and_prints_its_index(built, capsys):
+    root, _, _ = built
+    assert main(["--project", str(root), "--quiet", "docs"]) == 0
+    index = capsys.readouterr().out.strip()
+    assert index.endswith("index.html") and "tx" in open(index, encoding="utf-8").read()

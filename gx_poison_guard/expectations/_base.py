@@ -96,7 +96,9 @@ class _PoisonGuardExpectation(BatchExpectation):
         ..., description="Feature columns, in the baseline's order."
     )
     baseline_path: pydantic.StrictStr = pydantic.Field(
-        ..., description="Path of the baseline artifact (relative paths resolve from the working directory)."
+        ...,
+        description="Path of the baseline artifact; a relative path resolves from the project root given to "
+        "load_context(project_root_dir=...), else from the working directory.",
     )
     baseline_sha256: _SHA256 = pydantic.Field(..., description="SHA-256 the artifact must hash to.")
     threshold: pydantic.confloat(ge=0.0) = pydantic.Field(..., description="Largest passing value.")

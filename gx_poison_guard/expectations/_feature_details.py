@@ -12,3 +12,9 @@ def worst_features(shift: FeatureShift, columns: list[str], ratio_name: str) -> 
         {"column": columns[j], "z": rounded(shift.z[j], 3), ratio_name: rounded(shift.ratio[j], 4)}
         for j in shift.worst(TOP_K)
     ]
+
+
+def worst_feature_bars(details: dict) -> tuple[list[str], list[float]]:
+    """Chart bars (column, |z|) of the worst features reported in ``details``."""
+    worst = details.get("worst_features") or []
+    return [w["column"] for w in worst], [abs(float(w["z"])) for w in worst]

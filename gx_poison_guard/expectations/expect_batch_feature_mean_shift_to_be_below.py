@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from ..scoring import BatchScores
 from ._base import _BatchStatisticExpectation
-from ._feature_details import worst_features
+from ._feature_details import worst_feature_bars, worst_features
 
 
 class ExpectBatchFeatureMeanShiftToBeBelow(_BatchStatisticExpectation):
@@ -32,8 +32,7 @@ class ExpectBatchFeatureMeanShiftToBeBelow(_BatchStatisticExpectation):
 
     @classmethod
     def _bars(cls, details: dict) -> tuple[list[str], list[float]]:
-        worst = details.get("worst_features") or []
-        return [w["column"] for w in worst], [abs(float(w["z"])) for w in worst]
+        return worst_feature_bars(details)
 
     def _details(self, scores: BatchScores) -> dict:
         return {"worst_features": worst_features(scores.tests.feature_mean_shift, self.column_list, "shift_sd")}

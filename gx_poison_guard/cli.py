@@ -50,6 +50,14 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--open", action="store_true", help="also open it in a web browser")
 
     sub.add_parser("demo", help="the main job on generated card transactions: clean passes, poison trips, drift warns")
+
+    r = sub.add_parser("redteam", help="attack your own suite: which poisoning scenarios does it catch?")
+    r.add_argument("--name", required=True, help="dataset name")
+    r.add_argument("--clean", type=Path, help="clean rows the baseline never saw (CSV/Parquet); default: the "
+                                              "held-out calibration rows (optimistic false-block rate)")
+    r.add_argument("--batches", type=int, default=50, help="clean batches per scenario (default 50)")
+    r.add_argument("--fractions", type=float, nargs="+", default=[0.01, 0.05, 0.10], help="poisoned shares")
+    r.add_argument("--json", action="store_true", help="print the table as JSON")
     return p
 
 
@@ -192,7 +200,25 @@ def _cmd_demo(args) -> int:
     return EXIT_PASS
 
 
-_COMMANDS = {"baseline": _cmd_baseline, "check": _cmd_check, "docs": _cmd_docs, "demo": _cmd_demo}
+def _cmd_redteam(args) -> int:
+    from .project import Project, redteam_project
+    from .redteam import format_table
+
+    if args.batches < 1:
+        return _usage_error(f"--batches must be at least 1: got {args.batches}")
+    rows, source = redteam_project(Project(args.project), args.name, clean_path=args.clean, n_batches=args.batches,
+                                   fractions=tuple(args.fractions))
+    if args.json:
+        print(json.dumps({"contract": args.name, "clean_batches_from": source,
+                          "rows": [{**r.__dict__, "rate": r.rate} for r in rows]}, indent=2))
+    else:
+        print(f"Red team of {args.name!r}: {args.batches} batches per cell, clean batches from {source}.")
+        print(format_table(rows))
+    return EXIT_PASS
+
+
+_COMMANDS = {"baseline": _cmd_baseline, "check": _cmd_check, "docs": _cmd_docs, "demo": _cmd_demo,
+             "redteam": _cmd_redteam}
 
 
 if __name__ == "__main__":

@@ -333,3 +333,35 @@ def _quarantine(project, contract, df, nonfinite, flagged, ids, lineage, verdict
 
 def _plain(value):
     return value.item() if isinstance(value, np.generic) else value
+
+
+def redteam_project(project: Project, name: str, *, clean_path: str | Path | None = None, n_batches: int = 50,
+                    fractions: tuple[float, ...] = (0.01, 0.05, 0.10), seed: int = 0):
+    """Run the red-team scenarios against contract ``name``'s baseline and calibrated thresholds.
+
+    Returns the table rows and a description of where the clean batches came from.
+    """
+    from .baseline import load_baseline
+    from .calibration import calibrate
+    from .redteam import run_redteam
+
+    contract = project.contract(name)
+    ctx = project.context()
+    pinned = get_suite(ctx, name).meta["gx_poison_guard"]["baseline"]
+    baseline = load_baseline(project.root / pinned["path"], pinned["sha256"])
+    calibration = calibrate(baseline, batch_size=contract.batch_size, tests=contract.detectors,
+                            target_false_block_rate=contract.target_false_block_rate)  # same settings as the suite
+    rng = np.random.default_rng(seed)
+    if clean_path is not None:
+        pool = read_table(clean_path, what="clean")
+        _check_columns(pool, contract, what="clean data", allow_extra=True)
+        source = f"{clean_path} ({len(pool)} rows, resampled)"
+    else:
+        pool = pd.DataFrame(baseline.calibration_rows, columns=list(baseline.columns))
+        source = (f"the baseline's {len(pool)} held-out calibration rows, resampled (thresholds were set on them, "
+                  "so the false-block rate is optimistic; pass --clean with unseen rows)")
+    label = contract.label_column if contract.label_column in pool.columns else None
+    batches = (pool.iloc[rng.integers(0, len(pool), contract.batch_size)].reset_index(drop=True) for _ in range(n_batches))
+    rows = run_redteam(baseline, calibration, batches, policy=contract.policy, fractions=fractions,
+                       label_column=label, seed=seed)
+    return rows, source

@@ -15,7 +15,7 @@ from typing import Any
 import great_expectations as gx
 from great_expectations.expectations.registry import _registered_expectations
 
-from .exceptions import SuiteIncompleteError
+from .exceptions import PoisonGuardError, SuiteIncompleteError
 
 
 def load_context(**kwargs: Any):
@@ -43,7 +43,7 @@ def load_context(**kwargs: Any):
     context = gx.get_context(**kwargs)
     store = context.expectations_store
     for key in store.list_keys():
-        _check_raw_suite(store.get(key))
+        _check_raw_suite(_raw_dict(store.get(key)))
     return context
 
 
@@ -57,7 +57,7 @@ def get_suite(context, name: str) -> gx.ExpectationSuite:
         fewer expectations than are stored.
     """
     store = context.expectations_store
-    raw = store.get(store.get_key(name=name, id=None))
+    raw = _raw_dict(store.get(store.get_key(name=name, id=None)))
     _check_raw_suite(raw)
     suite = context.suites.get(name)
     stored = raw.get("expectations") or []
@@ -67,8 +67,19 @@ def get_suite(context, name: str) -> gx.ExpectationSuite:
     return suite
 
 
-def _check_raw_suite(raw: Any) -> None:
-    raw = raw if isinstance(raw, dict) else getattr(raw, "to_json_dict", lambda: {})()
+def _raw_dict(raw: Any) -> dict:
+    """The stored suite as GX wrote it; anything unreadable fails closed."""
+    if not isinstance(raw, dict) and hasattr(raw, "to_json_dict"):
+        raw = raw.to_json_dict()
+    if not isinstance(raw, dict) or not isinstance(raw.get("expectations", []), list):
+        raise PoisonGuardError(
+            f"A stored expectation suite could not be read as JSON (got {type(raw).__name__}), so it cannot be "
+            "checked for dropped expectations. Inspect gx/expectations/ for a damaged file."
+        )
+    return raw
+
+
+def _check_raw_suite(raw: dict) -> None:
     stored = raw.get("expectations") or []
     missing = {e.get("type", "?") for e in stored} - set(_registered_expectations)
     if missing:

@@ -109,6 +109,7 @@ def _cmd_baseline(args) -> int:
     from .project import Project, fit_project_baseline, read_table
 
     project = Project(args.project)
+    source = args.contract
     if args.contract:
         contract = load_contract(args.contract)
     else:
@@ -117,7 +118,8 @@ def _cmd_baseline(args) -> int:
         golden = read_table(args.golden, what="golden")
         contract = parse_contract(_contract_from_args(args, golden, project), project.contract_path(args.name))
     _say(args, f"fitting baseline {contract.name!r} ({len(contract.features)} features) and calibrating the suite…")
-    summary = fit_project_baseline(project, contract, progress=_progress(args, "calibrating on clean batches"))
+    summary = fit_project_baseline(project, contract, source=source,
+                                   progress=_progress(args, "calibrating on clean batches"))
     _say(args, f"wrote {summary['contract']}, {summary['baseline']} (sha256 {summary['baseline_sha256'][:12]}…), "
                f"suite and checkpoint {summary['suite']!r} with {summary['expectations']} expectations")
     return EXIT_PASS

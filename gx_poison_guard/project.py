@@ -117,8 +117,13 @@ def read_table(path: str | Path, *, what: str = "batch") -> pd.DataFrame:
     return df
 
 
-def fit_project_baseline(project: Project, contract: Contract, *, random_state: int = 0, progress=None) -> dict[str, Any]:
-    """Fit the baseline of ``contract``, write contract, artifact, suite and checkpoint; return a summary."""
+def fit_project_baseline(project: Project, contract: Contract, *, source: str | Path | None = None,
+                         random_state: int = 0, progress=None) -> dict[str, Any]:
+    """Fit the baseline of ``contract``, write contract, artifact, suite and checkpoint; return a summary.
+
+    ``source`` is the contract file it was read from: it is kept verbatim (comments included) as
+    ``expectations/NAME.yaml``. Without it, the contract is written from ``contract``.
+    """
     import great_expectations as gx
 
     golden = read_table(project.root / contract.golden, what="golden")
@@ -139,7 +144,7 @@ def fit_project_baseline(project: Project, contract: Contract, *, random_state: 
         expectation.id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"gx-poison-guard/{contract.name}/{position}/"
                                                             f"{expectation.expectation_type}/{column}"))
     suite.meta["gx_poison_guard"]["contract"] = contract.to_yaml_dict()
-    write_contract(contract, project.contract_path(contract.name))
+    _store_contract(project, contract, source)
     ctx = project.context()
     stored = ctx.suites.add_or_update(suite)
     vd = ctx.validation_definitions.add_or_update(
@@ -150,6 +155,15 @@ def fit_project_baseline(project: Project, contract: Contract, *, random_state: 
     return {"contract": project.relative(project.contract_path(contract.name)), "baseline": project.relative(artifact),
             "baseline_sha256": baseline.sha256, "suite": contract.name, "expectations": len(suite.expectations),
             "golden_rows": int(len(golden)), "resampled_false_block_rate": cal["resampled_false_block_rate"]}
+
+
+def _store_contract(project: Project, contract: Contract, source: str | Path | None) -> None:
+    target = project.contract_path(contract.name)
+    if source is None:
+        write_contract(contract, target)
+    elif Path(source).resolve() != target.resolve():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(Path(source).read_bytes())
 
 
 def _batch_definition(ctx, name: str):

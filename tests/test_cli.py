@@ -169,3 +169,14 @@ def test_docs_builds_the_site_and_prints_its_index(built, capsys):
     assert main(["--project", str(root), "--quiet", "docs"]) == 0
     index = capsys.readouterr().out.strip()
     assert index.endswith("index.html") and "tx" in open(index, encoding="utf-8").read()
+
+
+def test_rebuilding_from_a_contract_file_keeps_it_verbatim(built, tmp_path):
+    root, _, _ = built
+    copy = tmp_path / "copy"
+    shutil.copytree(root, copy)
+    path = copy / "expectations" / "tx.yaml"
+    text = "# reviewed by the data team\n" + path.read_text().replace("batch_size: 400", "batch_size: 400  # daily")
+    path.write_text(text)
+    assert main(["--project", str(copy), "--quiet", "baseline", "--contract", str(path)]) == 0
+    assert path.read_text() == text

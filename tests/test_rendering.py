@@ -63,3 +63,13 @@ def test_flagged_rows_table_lists_the_worst_rows(results):
     assert isinstance(table, list) and table[0]["header_row"] == ["flagged row", "squared Mahalanobis distance"]
     assert len(table[0]["table"]) == 5
     assert cls._diagnostic_unexpected_table_renderer(result=None) == []
+
+
+def test_warning_severity_is_said_in_the_sentence(results):
+    import copy
+
+    config = copy.deepcopy(results["mean_shift"].expectation_config)
+    cls = EXPECTATION_FOR_TEST["mean_shift"]
+    assert "Warns only" not in cls._prescriptive_renderer(configuration=config)[0]["string_template"]["template"]
+    config.severity = "warning"
+    assert "Warns only" in cls._prescriptive_renderer(configuration=config)[0]["string_template"]["template"]

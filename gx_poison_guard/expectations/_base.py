@@ -126,7 +126,9 @@ class _PoisonGuardExpectation(BatchExpectation):
         if configuration is None and result is not None:
             configuration = result.expectation_config
         params = cls._sentence_params(dict(configuration.kwargs) if configuration else {})
-        return [_string(cls.sentence, params)]
+        severity = getattr(getattr(configuration, "severity", None), "value", getattr(configuration, "severity", None))
+        warns = " (Warns only: the contract lets the batch through when this fails.)" if severity == "warning" else ""
+        return [_string(cls.sentence + warns, params)]
 
     @classmethod
     @renderer(renderer_type=LegacyDiagnosticRendererType.OBSERVED_VALUE)

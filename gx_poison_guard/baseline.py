@@ -200,13 +200,18 @@ def fit_baseline(
     X = _clean_golden_matrix(df, columns)
     if not 0.0 < calibration_fraction < 1.0:
         raise ValueError(f"calibration_fraction must lie in (0, 1): got {calibration_fraction!r}.")
-    rng = np.random.default_rng(random_state)
-    order = rng.permutation(X.shape[0])
-    n_cal = int(round(X.shape[0] * calibration_fraction))
-    fit_rows, cal_rows = X[order[n_cal:]], X[order[:n_cal]][:max_calibration_rows]
+    fit_index, cal_index = split_golden(X.shape[0], calibration_fraction, random_state)
+    fit_rows, cal_rows = X[fit_index], X[cal_index][:max_calibration_rows]
     _check_fit_rows(fit_rows, columns)
     return _fit(fit_rows, cal_rows, columns, df, n_estimators, explained_variance, random_state,
                 calibration_fraction)
+
+
+def split_golden(n_rows: int, calibration_fraction: float, random_state: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the fit rows and of the held-out calibration rows, as ``fit_baseline`` splits them."""
+    order = np.random.default_rng(random_state).permutation(n_rows)
+    n_cal = int(round(n_rows * calibration_fraction))
+    return order[n_cal:], order[:n_cal]
 
 
 def _fit(fit_rows, cal_rows, columns, df, n_estimators, explained_variance, random_state,

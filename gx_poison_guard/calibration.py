@@ -50,7 +50,14 @@ ALL_TESTS = BATCH_TESTS + ROW_SCORES
 
 @dataclass(frozen=True)
 class RowRule:
-    """A calibrated row-level test: flag rows above ``threshold``; pass while few enough are flagged."""
+    """A calibrated row-level test.
+
+    Pass while at most ``max_count`` rows (a ``1 - mostly`` share) score above
+    ``threshold`` *and* at most ``extreme_max_count`` rows score above
+    ``extreme_threshold``, the largest held-out clean score (the extreme-row
+    rule: a clean batch almost never has a row beyond every golden row, so a
+    handful of far outliers trips even when the fraction is small).
+    """
 
     threshold: float
     row_alpha: float
@@ -58,6 +65,8 @@ class RowRule:
     n_calibration_rows: int
     max_count: int
     mostly: float
+    extreme_threshold: float
+    extreme_max_count: int
 
 
 @dataclass(frozen=True)
@@ -155,8 +164,7 @@ def calibrate(
             f"false-block rate over {len(tests)} tests. Raise n_resamples or the target rate."
         )
     batch_thresholds = {t: empirical_threshold(null, level) for t, null in batch_null.items()}
-    row_rules = {t: _row_rule(thr, rank, cal.shape[0], batch_size, row_alpha[t], level)
-                 for t, (thr, rank) in row_thresholds.items()}
+    row_rules = {t: _row_rule(row_thresholds, t, cal.shape[0], batch_size, row_alpha[t], level) for t in row_tests}
     rejected = {t: p <= level for t, p in p_values.items()}
     any_rejected = np.any(np.column_stack(list(rejected.values())), axis=1)
     return SuiteCalibration(
@@ -215,15 +223,27 @@ def _check_arguments(batch_size, target, tests, row_alpha, n_resamples, builtin_
         raise CalibrationError(f"n_resamples must be at least 100: got {n_resamples!r}.")
 
 
+#: Suffix of the extreme-row count test of a row detector in calibration tables.
+EXTREME = ":extreme"
+
+
 def _row_thresholds(baseline, cal, tests, row_alpha):
-    """Conformal threshold and rank per row test, and which calibration rows exceed it."""
+    """Conformal threshold and rank per row count test, and which calibration rows exceed it.
+
+    Each row detector has two count tests: rows above its conformal
+    threshold, and rows above its largest held-out score (rank ``m``, the
+    extreme-row rule). When the conformal rank already is ``m`` the two
+    coincide and give identical p-values, so the family level is unchanged.
+    """
     scores = BatchScores(baseline, cal)
+    m = cal.shape[0]
     thresholds, flagged = {}, {}
     for t in tests:
-        s = scores.row_scores(t)
-        rank = conformal_rank(s.size, row_alpha[t])
-        thresholds[t] = (float(np.sort(s)[rank - 1]), rank)
-        flagged[t] = (s > thresholds[t][0]).astype(np.float64)
+        raw = scores.row_scores(t)
+        ordered = np.sort(raw)
+        for key, rank in ((t, conformal_rank(m, row_alpha[t])), (t + EXTREME, m)):
+            thresholds[key] = (float(ordered[rank - 1]), rank)
+            flagged[key] = (raw > thresholds[key][0]).astype(np.float64)
     return thresholds, flagged
 
 
@@ -286,9 +306,12 @@ def _p_values(batch_null, row_counts, batch_size, m, row_thresholds) -> dict[str
     return p
 
 
-def _row_rule(threshold, rank, m, batch_size, row_alpha, level) -> RowRule:
+def _row_rule(thresholds, test, m, batch_size, row_alpha, level) -> RowRule:
+    threshold, rank = thresholds[test]
+    extreme, _ = thresholds[test + EXTREME]
     max_count = max_clean_count(batch_size, m, rank, level)
-    return RowRule(threshold, row_alpha, rank, m, max_count, _mostly_allowing(max_count, batch_size))
+    return RowRule(threshold, row_alpha, rank, m, max_count, _mostly_allowing(max_count, batch_size),
+                   extreme, max_clean_count(batch_size, m, m, level))
 
 
 def _mostly_allowing(max_count: int, n: int) -> float:
@@ -331,8 +354,10 @@ def decide(calibration: SuiteCalibration, scores: BatchScores) -> dict[str, bool
     out = {t: scores.tests.statistic(t) <= thr for t, thr in calibration.batch_thresholds.items()}
     n = scores.n_rows
     for t, rule in calibration.row_rules.items():
-        flagged = int(np.count_nonzero(scores.row_scores(t) > rule.threshold))
-        out[t] = flagged / n <= 1.0 - rule.mostly + 1e-12
+        row_scores = scores.row_scores(t)
+        flagged = int(np.count_nonzero(row_scores > rule.threshold))
+        extreme = int(np.count_nonzero(row_scores > rule.extreme_threshold))
+        out[t] = flagged / n <= 1.0 - rule.mostly + 1e-12 and extreme <= rule.extreme_max_count
     for j, rule in enumerate(calibration.ranges):
         x = scores.X[:, j]
         outside = int(np.count_nonzero((x < rule.min_value) | (x > rule.max_value)))

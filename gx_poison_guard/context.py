@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import great_expectations as gx
+from great_expectations.compatibility import pydantic
 from great_expectations.expectations.registry import _registered_expectations
 
 from .exceptions import PoisonGuardError, SuiteIncompleteError
@@ -59,7 +60,14 @@ def get_suite(context, name: str) -> gx.ExpectationSuite:
     store = context.expectations_store
     raw = _raw_dict(store.get(store.get_key(name=name, id=None)))
     _check_raw_suite(raw)
-    suite = context.suites.get(name)
+    try:
+        suite = context.suites.get(name)
+    except pydantic.ValidationError as exc:
+        first = str(exc).splitlines()
+        raise PoisonGuardError(
+            f"Suite {name!r} does not match this gx-poison-guard version ({' '.join(first[:3])}). Rebuild it with "
+            f"'poison-guard baseline --contract expectations/{name}.yaml' (or build_suite) and review the diff."
+        ) from None
     stored = raw.get("expectations") or []
     if len(suite.expectations) != len(stored):
         loaded = {e.expectation_type for e in suite.expectations}

@@ -19,7 +19,7 @@ from sklearn.datasets import load_breast_cancer
 
 from .contract import parse_contract
 from .datasets import FEATURES, card_poisoning_attack, card_seasonal_drift, card_transactions
-from .project import Project, build_docs, check_batch, fit_project_baseline
+from .project import Project, check_batch, docs_page, fit_project_baseline
 
 CARD_CONTRACT = {
     "name": "card_transactions",
@@ -59,6 +59,8 @@ def run_demo(project: Project, say: Callable[[str], None] = print, progress=None
     batches = {"clean": clean, "poisoned": card_poisoning_attack(clean, seed=1)[0], "drift": card_seasonal_drift(clean)}
     for name, df in batches.items():
         df.to_csv(data / "demo" / f"card_transactions_{name}.csv", index=False)
+    # unseen clean rows to red-team the suite with (poison-guard redteam --clean ...)
+    card_transactions(5_000, seed=202, start_id=2_000_000).to_csv(data / "demo" / "card_transactions_unseen.csv", index=False)
     _export_breast_cancer(project)
 
     for raw in (CARD_CONTRACT, CANCER_CONTRACT):
@@ -73,7 +75,7 @@ def run_demo(project: Project, say: Callable[[str], None] = print, progress=None
         failed = [c["check"] for c in report.checks if not c["success"]]
         say(f"{name:9s} batch: {report.status.upper():5s} (exit {report.exit_code})"
             + (f"; failed: {', '.join(failed)}" if failed else ""))
-    index = build_docs(project.context())
+    index = docs_page(project.context())  # every check above built its page and the index
     return {"outcomes": {k: v.status for k, v in outcomes.items()}, "reports": outcomes, "data_docs": index,
             "as_expected": all(outcomes[k].status == v for k, v in EXPECTED.items())}
 

@@ -146,6 +146,7 @@ def fit_project_baseline(project: Project, contract: Contract, *, source: str | 
     suite.meta["gx_poison_guard"]["contract"] = contract.to_yaml_dict()
     _store_contract(project, contract, source)
     ctx = project.context()
+    _forget_unreadable_suite(ctx, contract.name)
     stored = ctx.suites.add_or_update(suite)
     vd = ctx.validation_definitions.add_or_update(
         gx.ValidationDefinition(name=contract.name, data=_batch_definition(ctx, contract.name), suite=stored))
@@ -155,6 +156,20 @@ def fit_project_baseline(project: Project, contract: Contract, *, source: str | 
     return {"contract": project.relative(project.contract_path(contract.name)), "baseline": project.relative(artifact),
             "baseline_sha256": baseline.sha256, "suite": contract.name, "expectations": len(suite.expectations),
             "golden_rows": int(len(golden)), "resampled_false_block_rate": cal["resampled_false_block_rate"]}
+
+
+def _forget_unreadable_suite(ctx, name: str) -> None:
+    """Remove stored suite ``name`` if this version cannot parse it (an older schema), so it can be rebuilt."""
+    from great_expectations.compatibility import pydantic
+
+    store = ctx.expectations_store
+    key = store.get_key(name=name, id=None)
+    if not store.has_key(key):
+        return
+    try:
+        ctx.suites.get(name)
+    except pydantic.ValidationError:
+        store.remove_key(key)
 
 
 def _store_contract(project: Project, contract: Contract, source: str | Path | None) -> None:
@@ -244,7 +259,12 @@ def check_batch(project: Project, name: str, batch_path: str | Path, *, lineage:
 def build_docs(ctx, keys: list | None = None) -> str | None:
     """Build the local Data Docs site; return the file path of the page of ``keys[0]`` (or of the index)."""
     ctx.build_data_docs(resource_identifiers=keys or None)
-    urls = ctx.get_docs_sites_urls(resource_identifier=keys[0] if keys else None)
+    return docs_page(ctx, keys[0] if keys else None)
+
+
+def docs_page(ctx, key=None) -> str | None:
+    """File path of the Data Docs page of ``key`` (default: the index), built or not."""
+    urls = ctx.get_docs_sites_urls(resource_identifier=key)
     url = next((u.get("site_url") for u in urls if u.get("site_url")), None)
     return url[len("file://"):] if url and url.startswith("file://") else url
 
@@ -369,13 +389,18 @@ def redteam_project(project: Project, name: str, *, clean_path: str | Path | Non
     if clean_path is not None:
         pool = read_table(clean_path, what="clean")
         _check_columns(pool, contract, what="clean data", allow_extra=True)
-        source = f"{clean_path} ({len(pool)} rows, resampled)"
+        source = f"{clean_path} ({len(pool)} rows; each batch a random subset)"
     else:
         pool = pd.DataFrame(baseline.calibration_rows, columns=list(baseline.columns))
-        source = (f"the baseline's {len(pool)} held-out calibration rows, resampled (thresholds were set on them, "
-                  "so the false-block rate is optimistic; pass --clean with unseen rows)")
+        source = (f"the baseline's {len(pool)} held-out calibration rows (thresholds were set on them, so the "
+                  "false-block rate is optimistic; pass --clean with unseen rows)")
     label = contract.label_column if contract.label_column in pool.columns else None
-    batches = (pool.iloc[rng.integers(0, len(pool), contract.batch_size)].reset_index(drop=True) for _ in range(n_batches))
+    n = contract.batch_size
+    if len(pool) >= n:  # rows within a batch never repeat, so one odd clean row cannot count n times
+        batches = (pool.iloc[rng.choice(len(pool), n, replace=False)].reset_index(drop=True) for _ in range(n_batches))
+    else:
+        source += f"; only {len(pool)} rows for batches of {n}, so rows repeat within a batch (biased, use more)"
+        batches = (pool.iloc[rng.integers(0, len(pool), n)].reset_index(drop=True) for _ in range(n_batches))
     rows = run_redteam(baseline, calibration, batches, policy=contract.policy, fractions=fractions,
                        label_column=label, seed=seed)
     return rows, source

@@ -106,7 +106,9 @@ def _multivariate_expectations(baseline, cal: SuiteCalibration, tests, id_column
         cls = EXPECTATION_FOR_TEST[test]
         if test in ROW_SCORES:
             rule = cal.row_rules[test]
-            kwargs: dict[str, Any] = {"threshold": rule.threshold, "mostly": rule.mostly}
+            kwargs: dict[str, Any] = {"threshold": rule.threshold, "mostly": rule.mostly,
+                                      "extreme_threshold": rule.extreme_threshold,
+                                      "max_extreme_rows": rule.extreme_max_count}
             if id_column:
                 kwargs["id_column"] = id_column
         else:

@@ -5,7 +5,7 @@ import pytest
 from scipy import stats
 
 import gx_poison_guard as pg
-from gx_poison_guard.calibration import default_row_alpha, false_block_rate
+from gx_poison_guard.calibration import decide, default_row_alpha, false_block_rate
 
 from .conftest import correlated_frame
 
@@ -81,3 +81,20 @@ def test_large_batches_calibrate_quickly_through_multiplicities(baseline):
     cal = pg.calibrate(baseline, batch_size=1_000_000, n_resamples=1000)
     assert time.perf_counter() - t < 20
     assert cal.row_rules["row_mahalanobis"].max_count < 0.01 * 1_000_000
+
+
+def test_extreme_row_rule_catches_a_handful_of_far_rows_the_fraction_allows():
+    golden = correlated_frame(20_000, seed=1)
+    b = pg.fit_baseline(golden, columns=list(golden.columns))
+    cal = pg.calibrate(b, batch_size=1000, n_resamples=2000)
+    rule = cal.row_rules["row_mahalanobis"]
+    scores = pg.BatchScores(b, b.calibration_rows).row_mahalanobis
+    assert rule.extreme_threshold == scores.max() > rule.threshold  # rank m, above the conformal rank
+    assert rule.extreme_max_count < rule.max_count
+    batch = correlated_frame(1000, seed=5).to_numpy(copy=True)
+    rows = np.random.default_rng(0).choice(1000, rule.extreme_max_count + 1, replace=False)
+    batch[rows, :2] = b.location[:2] + 12 * b.scale[:2]  # a few rows far beyond anything golden
+    verdict = decide(cal, pg.BatchScores(b, batch))
+    flagged = np.sum(pg.BatchScores(b, batch).row_mahalanobis > rule.threshold)
+    assert flagged <= rule.max_count  # the fraction rule alone would let them through
+    assert verdict["row_mahalanobis"] is False

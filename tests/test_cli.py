@@ -180,3 +180,19 @@ def test_rebuilding_from_a_contract_file_keeps_it_verbatim(built, tmp_path):
     path.write_text(text)
     assert main(["--project", str(copy), "--quiet", "baseline", "--contract", str(path)]) == 0
     assert path.read_text() == text
+
+
+def test_a_suite_from_an_older_schema_fails_with_a_rebuild_hint_and_rebuilds(built, tmp_path, capsys):
+    root, _, _ = built
+    copy = tmp_path / "copy"
+    shutil.copytree(root, copy)
+    path = copy / "gx" / "expectations" / "tx.json"
+    stored = json.loads(path.read_text())
+    for e in stored["expectations"]:
+        e["kwargs"].pop("extreme_threshold", None)  # as written before the extreme-row rule existed
+    path.write_text(json.dumps(stored))
+    assert _check(copy, copy / "clean.csv") == 2
+    assert "does not match this gx-poison-guard version" in capsys.readouterr().err
+    contract = str(copy / "expectations" / "tx.yaml")
+    assert main(["--project", str(copy), "--quiet", "baseline", "--contract", contract]) == 0
+    assert _check(copy, copy / "clean.csv") == 0

@@ -128,7 +128,11 @@ class _PoisonGuardExpectation(BatchExpectation):
         params = cls._sentence_params(dict(configuration.kwargs) if configuration else {})
         severity = getattr(getattr(configuration, "severity", None), "value", getattr(configuration, "severity", None))
         warns = " (Warns only: the contract lets the batch through when this fails.)" if severity == "warning" else ""
-        return [_string(cls.sentence + warns, params)]
+        return [_string(cls._rule_text() + warns, params)]
+
+    @classmethod
+    def _rule_text(cls) -> str:
+        return cls.sentence
 
     @classmethod
     @renderer(renderer_type=LegacyDiagnosticRendererType.OBSERVED_VALUE)
@@ -218,11 +222,17 @@ class _RowScoreExpectation(_PoisonGuardExpectation):
     mostly: pydantic.confloat(ge=0.0, le=1.0) = pydantic.Field(
         ..., description="Least fraction of rows that must score at or below threshold."
     )
+    extreme_threshold: pydantic.confloat(ge=0.0) = pydantic.Field(
+        ..., description="Largest held-out golden score: rows above it are beyond anything seen in clean data."
+    )
+    max_extreme_rows: pydantic.conint(ge=0) = pydantic.Field(
+        ..., description="Most rows a batch may hold above extreme_threshold."
+    )
     id_column: Optional[pydantic.StrictStr] = pydantic.Field(
         None, description="Column whose values identify flagged rows (default: the index labels)."
     )
     success_keys: ClassVar[Tuple[str, ...]] = (
-        "baseline_path", "baseline_sha256", "threshold", "mostly", "id_column",
+        "baseline_path", "baseline_sha256", "threshold", "mostly", "extreme_threshold", "max_extreme_rows", "id_column",
     )
     metric_dependencies: ClassVar[Tuple[str, ...]] = (BATCH_SCORES, ROW_IDS)
 
@@ -233,6 +243,7 @@ class _RowScoreExpectation(_PoisonGuardExpectation):
         ids = metrics[ROW_IDS]
         n, k = scores.n_rows, flagged.size
         fraction = k / n
+        extreme = int(np.count_nonzero(row_scores > self.extreme_threshold))
         result = {
             "observed_value": rounded(fraction, 6),
             "element_count": n,
@@ -242,6 +253,9 @@ class _RowScoreExpectation(_PoisonGuardExpectation):
             "details": {
                 "threshold": self.threshold,
                 "max_fraction": rounded(1.0 - self.mostly, 6),
+                "extreme_threshold": self.extreme_threshold,
+                "extreme_count": extreme,
+                "max_extreme_rows": self.max_extreme_rows,
                 "id_column": self.id_column,
                 "top_rows": [{"id": plain(ids[i]), "score": rounded(row_scores[i])} for i in flagged[:TOP_K]],
             },
@@ -249,7 +263,8 @@ class _RowScoreExpectation(_PoisonGuardExpectation):
         result["details"]["histogram"] = score_histogram(row_scores, self.threshold)
         if result_format.get("result_format") == "COMPLETE":
             result["unexpected_index_list"] = [plain(v) for v in ids[flagged].tolist()]
-        return {"success": fraction <= 1.0 - self.mostly + 1e-12, "result": result}
+        success = fraction <= 1.0 - self.mostly + 1e-12 and extreme <= self.max_extreme_rows
+        return {"success": success, "result": result}
 
     score_label: ClassVar[str] = "score"
 
@@ -257,17 +272,24 @@ class _RowScoreExpectation(_PoisonGuardExpectation):
     def _sentence_params(cls, kwargs: dict) -> dict:
         mostly = kwargs.get("mostly")
         max_pct = "?" if mostly is None else _fmt(100.0 * (1.0 - float(mostly)))
-        return {**super()._sentence_params(kwargs), "max_pct": max_pct}
+        return {**super()._sentence_params(kwargs), "max_pct": max_pct,
+                "extreme": _fmt(kwargs.get("extreme_threshold")), "max_extreme": kwargs.get("max_extreme_rows", "?")}
+
+    @classmethod
+    def _rule_text(cls) -> str:
+        return cls.sentence + " At most $max_extreme rows may score beyond every held-out golden row (above $extreme)."
 
     @classmethod
     def _observed_sentence(cls) -> str:
-        return "$count of $n rows ($pct%) scored above the threshold; at most $max_pct% may."
+        return ("$count of $n rows ($pct%) scored above the threshold; at most $max_pct% may. "
+                "$extreme_count beyond every golden row; at most $max_extreme may.")
 
     @classmethod
     def _observed_params(cls, outcome: dict) -> dict:
         details = outcome["details"]
         return {"count": outcome.get("unexpected_count", 0), "n": outcome.get("element_count", 0),
-                "pct": _fmt(outcome.get("unexpected_percent", 0.0)), "max_pct": _fmt(100.0 * float(details["max_fraction"]))}
+                "pct": _fmt(outcome.get("unexpected_percent", 0.0)), "max_pct": _fmt(100.0 * float(details["max_fraction"])),
+                "extreme_count": details.get("extreme_count", "?"), "max_extreme": details.get("max_extreme_rows", "?")}
 
     @classmethod
     def _chart(cls, outcome: dict) -> str:

@@ -43,7 +43,8 @@ import gx_poison_guard as pg
 from gx_poison_guard.baseline import split_golden
 from gx_poison_guard.calibration import decide
 from gx_poison_guard.datasets import FEATURES, card_transactions
-from gx_poison_guard.redteam import clopper_pearson, scenarios
+from gx_poison_guard.redteam import scenarios
+from gx_poison_guard.stats.calibration import clopper_pearson
 
 METHODS = ("ours", "gx-only", "3sigma", "ks", "iforest")
 FRACTIONS = (0.01, 0.05, 0.10)

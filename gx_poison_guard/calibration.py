@@ -36,6 +36,7 @@ from .exceptions import CalibrationError
 from .scoring import BATCH_TESTS, ROW_SCORES, BatchScores, batch_tests
 from .stats.calibration import (
     betabinom_max_count,
+    clopper_pearson,
     conformal_rank,
     empirical_sf,
     empirical_threshold,
@@ -379,12 +380,7 @@ class FalseBlockRate:
 
     def interval(self, confidence: float = 0.99) -> tuple[float, float]:
         """Clopper-Pearson interval of the realized rate."""
-        from scipy import stats
-
-        k, n, a = self.n_blocked, self.n_batches, 1.0 - confidence
-        lo = stats.beta.ppf(a / 2, k, n - k + 1) if k > 0 else 0.0
-        hi = stats.beta.ppf(1 - a / 2, k + 1, n - k) if k < n else 1.0
-        return float(lo), float(hi)
+        return clopper_pearson(self.n_blocked, self.n_batches, confidence)
 
 
 def false_block_rate(calibration: SuiteCalibration, baseline: Baseline, batches) -> FalseBlockRate:

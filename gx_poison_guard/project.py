@@ -31,6 +31,7 @@ from .artifact import verify_artifact
 from .baseline import fit_baseline
 from .breaker import BreakerVerdict, CheckOutcome, decide_breaker
 from .contract import Contract, ContractError, load_contract, write_contract
+from .expectations import exception_infos
 from .context import get_suite, load_context
 from .exceptions import InputDataError
 from .frames import feature_matrix, nonfinite_rows
@@ -97,19 +98,16 @@ def read_table(path: str | Path, *, what: str = "batch") -> pd.DataFrame:
     if not path.is_file():
         raise InputDataError(f"The {what} file {str(path)!r} does not exist. Check the path.")
     suffix = path.suffix.lower()
+    readers = {".parquet": pd.read_parquet, ".pq": pd.read_parquet, ".csv": pd.read_csv, ".txt": pd.read_csv,
+               ".gz": pd.read_csv}
+    if suffix not in readers:
+        raise InputDataError(f"The {what} file {str(path)!r} is neither CSV nor Parquet (got {suffix!r}). "
+                             "Save it as .csv or .parquet.")
     try:
-        if suffix in (".parquet", ".pq"):
-            df = pd.read_parquet(path)
-        elif suffix in (".csv", ".txt", ".gz"):
-            df = pd.read_csv(path)
-        else:
-            raise InputDataError(f"The {what} file {str(path)!r} is neither CSV nor Parquet (got {suffix!r}). "
-                                 "Save it as .csv or .parquet.")
+        df = readers[suffix](path)
     except pd.errors.EmptyDataError:
         df = pd.DataFrame()
     except (ValueError, OSError, pd.errors.ParserError) as exc:
-        if isinstance(exc, InputDataError):
-            raise
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputDataError(f"The {what} file {str(path)!r} cannot be parsed: {first}. Check its format.") from None
     if len(df) == 0:
@@ -322,8 +320,7 @@ def _read_results(result, contract: Contract):
     for r in result.results:
         config = r.expectation_config
         detector = (config.meta or {}).get("poison_guard_test")
-        raised = bool((r.exception_info or {}).get("raised_exception")) or any(
-            isinstance(v, dict) and v.get("raised_exception") for v in (r.exception_info or {}).values())
+        raised = any(info.get("raised_exception") for info in exception_infos(r))
         column = config.kwargs.get("column")
         outcomes.append(CheckOutcome(detector or config.type, bool(r.success), bool(detector), raised, column))
         checks.append({"check": detector or config.type, "type": config.type, "column": column,

@@ -26,8 +26,10 @@ import numpy as np
 import pandas as pd
 
 from .baseline import Baseline
+from .breaker import CheckOutcome, decide_breaker
 from .calibration import SuiteCalibration, decide
-from .scoring import ROW_SCORES, BatchScores
+from .scoring import BatchScores
+from .stats.calibration import clopper_pearson
 
 
 @dataclass(frozen=True)
@@ -274,16 +276,6 @@ class RedTeamRow:
         return self.blocked / self.batches
 
 
-def clopper_pearson(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Exact binomial interval for ``k`` successes in ``n`` trials."""
-    from scipy import stats
-
-    a = 1.0 - confidence
-    lo = float(stats.beta.ppf(a / 2, k, n - k + 1)) if k > 0 else 0.0
-    hi = float(stats.beta.ppf(1 - a / 2, k + 1, n - k)) if k < n else 1.0
-    return lo, hi
-
-
 def run_redteam(
     baseline: Baseline,
     calibration: SuiteCalibration,
@@ -326,15 +318,14 @@ def run_redteam(
 
 def _tally(count, batch, mask, baseline, calibration, policy) -> None:
     scores = BatchScores(baseline, _features(batch, baseline))
-    verdict = decide(calibration, scores)
-    blocked = any(not ok and policy.get(name, "block") == "block" for name, ok in verdict.items())
-    count[0] += blocked
+    outcomes = [CheckOutcome(name, ok, detector=not name.startswith("range:"))
+                for name, ok in decide(calibration, scores).items()]
+    count[0] += decide_breaker(outcomes, policy).tripped
     count[1] += 1
     if mask.any():
         flagged = np.zeros(len(batch), bool)
         for test, rule in calibration.row_rules.items():
-            if test in ROW_SCORES:
-                flagged |= scores.row_scores(test) > rule.threshold
+            flagged |= scores.row_scores(test) > rule.threshold
         count[2] += int(np.count_nonzero(flagged & mask))
         count[3] += int(mask.sum())
 

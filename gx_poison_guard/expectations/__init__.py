@@ -3,6 +3,7 @@
 Class names are persisted in suite JSON (as snake case ``type``): never rename them.
 """
 
+from ._base import exception_infos
 from .expect_batch_correlation_shift_to_be_below import ExpectBatchCorrelationShiftToBeBelow
 from .expect_batch_feature_mean_shift_to_be_below import ExpectBatchFeatureMeanShiftToBeBelow
 from .expect_batch_feature_spread_shift_to_be_below import ExpectBatchFeatureSpreadShiftToBeBelow
@@ -22,4 +23,4 @@ EXPECTATION_FOR_TEST = {
     "row_reconstruction": ExpectRowReconstructionErrorToBeBelow,
 }
 
-__all__ = [cls.__name__ for cls in EXPECTATION_FOR_TEST.values()] + ["EXPECTATION_FOR_TEST"]
+__all__ = [cls.__name__ for cls in EXPECTATION_FOR_TEST.values()] + ["EXPECTATION_FOR_TEST", "exception_infos"]

@@ -69,11 +69,16 @@ def _string(template: str, params: dict) -> dict:
     return {"content_block_type": "string_template", "string_template": {"template": template, "params": params}}
 
 
-def _error_text(result) -> dict:
-    """What the page shows when the check could not decide (it failed closed)."""
+def exception_infos(result) -> list[dict]:
+    """A validation result's exception records: GX stores one dict, or one per failed metric."""
     info = result.exception_info or {}
     infos = [info] if "raised_exception" in info else list(info.values())
-    messages = [str(i.get("exception_message")) for i in infos if isinstance(i, dict) and i.get("exception_message")]
+    return [i for i in infos if isinstance(i, dict)]
+
+
+def _error_text(result) -> dict:
+    """What the page shows when the check could not decide (it failed closed)."""
+    messages = [str(i["exception_message"]) for i in exception_infos(result) if i.get("exception_message")]
     return _string("Could not be validated, so it failed: $error", {"error": messages[0] if messages else "unknown error"})
 
 

@@ -124,3 +124,11 @@ def family_wise_level(p_values: npt.ArrayLike, target: float) -> float:
     cutoff = min_p[allowed]
     below = min_p[min_p < cutoff]
     return float(below[-1]) if below.size else 0.0
+
+
+def clopper_pearson(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Exact binomial (Clopper-Pearson) interval for ``k`` successes in ``n`` trials."""
+    a = 1.0 - confidence
+    lo = float(stats.beta.ppf(a / 2, k, n - k + 1)) if k > 0 else 0.0
+    hi = float(stats.beta.ppf(1 - a / 2, k + 1, n - k)) if k < n else 1.0
+    return lo, hi

@@ -29,6 +29,7 @@ from .artifact import read_artifact, write_artifact
 from .exceptions import BaselineIntegrityError, InputDataError, InsufficientDataError
 from .frames import feature_matrix, nonfinite_rows
 from .stats.isolation import FlatForest, fit_flat_forest, whitening_projection
+from .stats.labels import DEFAULT_NEIGHBOURS, LabelReference, canonical_labels, encode_labels, stratified_reference
 from .stats.mahalanobis import fit_shrunk_covariance, whitening_matrix
 from .stats.moments import Moments
 from .stats.pca import PCAModel, fit_pca
@@ -36,6 +37,8 @@ from .stats.univariate import WINSOR_QUANTILE
 
 DEFAULT_CALIBRATION_FRACTION = 0.3
 DEFAULT_MAX_CALIBRATION_ROWS = 20_000
+DEFAULT_MAX_REFERENCE_ROWS = 5_000
+_LABEL_FIELDS = ("reference_rows", "reference_labels", "calibration_labels")
 _ARRAY_FIELDS = (
     "location", "scale", "covariance", "correlation", "minimum", "maximum",
     "clip_low", "clip_high", "clipped_scale", "clipped_kurtosis", "calibration_rows",
@@ -68,6 +71,14 @@ class Baseline:
         Principal axes of the standardised fit rows.
     calibration_rows : ndarray of shape (n_calibration, n_features)
         Held-out clean rows, never seen by the models.
+    label_column : str or None
+        The label the label-agreement check reads, when the baseline has one.
+    label_classes : tuple of str
+        Golden label values (canonical strings, see :func:`~gx_poison_guard.stats.labels.canonical_labels`).
+    reference_rows : ndarray of shape (n_reference, n_features) or None
+        Fit rows (a class-stratified subset) the label check finds neighbours among.
+    reference_labels, calibration_labels : ndarray of int or None
+        Class codes of the reference and calibration rows.
     info : dict
         JSON-safe provenance: split sizes, settings, dtypes, versions.
     """
@@ -87,6 +98,11 @@ class Baseline:
     pca: PCAModel
     calibration_rows: np.ndarray
     info: dict[str, Any]
+    label_column: str | None = None
+    label_classes: tuple[str, ...] = ()
+    reference_rows: np.ndarray | None = None
+    reference_labels: np.ndarray | None = None
+    calibration_labels: np.ndarray | None = None
     path: Path | None = field(default=None, compare=False)
     sha256: str | None = field(default=None, compare=False)
 
@@ -99,11 +115,47 @@ class Baseline:
         """``L^{-1}`` of the shrunk covariance; rows whitened by it have identity covariance."""
         return whitening_matrix(self.covariance)
 
+    @cached_property
+    def clipped_centre(self) -> np.ndarray:
+        """Mean of the held-out rows clipped at ``clip_low/clip_high``: where a clean batch's winsorised mean sits."""
+        return np.clip(self.calibration_rows, self.clip_low, self.clip_high).mean(axis=0)
+
+    @property
+    def has_labels(self) -> bool:
+        return self.label_column is not None
+
+    @cached_property
+    def label_reference(self) -> LabelReference:
+        """The whitened golden rows the label-agreement check compares a row with."""
+        if not self.has_labels:
+            raise InputDataError(
+                "This baseline was fitted without a label column, so it cannot check labels. Set label_column "
+                "in the contract (fit_baseline(label_column=...)) and rebuild the baseline."
+            )
+        return LabelReference(self.whiten(self.reference_rows), self.reference_labels, len(self.label_classes),
+                              k=int(self.info.get("label_neighbours", DEFAULT_NEIGHBOURS)))
+
+    @property
+    def label_shares(self) -> np.ndarray:
+        """Share of each class among all golden rows."""
+        return np.asarray(self.info["label_shares"], dtype=np.float64)
+
+    def whiten(self, X: np.ndarray) -> np.ndarray:
+        """Rows in coordinates where the golden data has identity covariance."""
+        return (np.asarray(X, dtype=np.float64) - self.location) @ self.whitening.T
+
+    def label_codes(self, labels) -> np.ndarray:
+        """Class code of each label (-1: missing, or a value the golden data never had)."""
+        return encode_labels(labels, self.label_classes)
+
     def save(self, path: str | Path) -> str:
         """Write the artifact to ``path`` and remember where; return its SHA-256."""
         manifest = {"columns": list(self.columns), "info": self.info,
-                    "pca_components": int(self.pca.components.shape[0])}
+                    "pca_components": int(self.pca.components.shape[0]),
+                    "label_column": self.label_column, "label_classes": list(self.label_classes)}
         arrays = {name: getattr(self, name) for name in _ARRAY_FIELDS}
+        if self.has_labels:
+            arrays.update({name: getattr(self, name) for name in _LABEL_FIELDS})
         arrays.update({f"forest.{k}": v for k, v in self.forest.to_arrays().items()})
         arrays["pca.components"] = self.pca.components
         self.sha256 = write_artifact(path, manifest, arrays)
@@ -132,7 +184,12 @@ def load_baseline(path: str | Path, expected_sha256: str | None = None) -> Basel
         forest.check(n_features=len(columns))
         fields = {name: np.array(arrays[name]) for name in _ARRAY_FIELDS}
         pca = PCAModel(fields["location"], fields["scale"], np.array(arrays["pca.components"]))
-        baseline = Baseline(columns=columns, forest=forest, pca=pca, info=manifest["info"], **fields)
+        labels = {}
+        if manifest.get("label_column") is not None:
+            labels = {name: np.array(arrays[name]) for name in _LABEL_FIELDS}
+            labels.update(label_column=str(manifest["label_column"]),
+                          label_classes=tuple(str(c) for c in manifest["label_classes"]))
+        baseline = Baseline(columns=columns, forest=forest, pca=pca, info=manifest["info"], **fields, **labels)
         _check_shapes(baseline)
     except (KeyError, ValueError, TypeError) as exc:
         raise BaselineIntegrityError(path, f"has an inconsistent structure ({exc})",
@@ -153,6 +210,18 @@ def _check_shapes(b: Baseline) -> None:
         raise ValueError("calibration rows do not match the columns")
     if b.pca.components.ndim != 2 or b.pca.components.shape[1] != d:
         raise ValueError("PCA components do not match the columns")
+    if b.has_labels:
+        k = len(b.label_classes)
+        if b.reference_rows.ndim != 2 or b.reference_rows.shape[1] != d:
+            raise ValueError("reference rows do not match the columns")
+        if b.reference_labels.shape != (b.reference_rows.shape[0],) or b.calibration_labels.shape != (
+                b.calibration_rows.shape[0],):
+            raise ValueError("label codes do not match their rows")
+        codes = np.concatenate([b.reference_labels, b.calibration_labels])
+        if k < 2 or codes.min() < 0 or codes.max() >= k:
+            raise ValueError("label codes lie outside the label classes")
+        if len(b.info.get("label_shares", ())) != k:
+            raise ValueError("label shares do not match the label classes")
 
 
 def fit_baseline(
@@ -161,6 +230,8 @@ def fit_baseline(
     *,
     calibration_fraction: float = DEFAULT_CALIBRATION_FRACTION,
     max_calibration_rows: int = DEFAULT_MAX_CALIBRATION_ROWS,
+    label_column: str | None = None,
+    max_reference_rows: int = DEFAULT_MAX_REFERENCE_ROWS,
     n_estimators: int = 100,
     explained_variance: float = 0.9,
     random_state: int = 0,
@@ -177,6 +248,12 @@ def fit_baseline(
         Share of rows held out (at random) for calibrating thresholds.
     max_calibration_rows : int, default 20000
         Cap on the held-out rows kept in the artifact (a random subset).
+    label_column : str, optional
+        Class label of each row, for the label-agreement check (label flips,
+        backdoor relabelling). Every golden row must have one.
+    max_reference_rows : int, default 5000
+        Cap on the fit rows kept as label neighbours (class-stratified; rare
+        classes keep at least 200 rows).
     n_estimators : int, default 100
         Isolation-forest trees.
     explained_variance : float, default 0.9
@@ -203,8 +280,36 @@ def fit_baseline(
     fit_index, cal_index = split_golden(X.shape[0], calibration_fraction, random_state)
     fit_rows, cal_rows = X[fit_index], X[cal_index][:max_calibration_rows]
     _check_fit_rows(fit_rows, columns)
-    return _fit(fit_rows, cal_rows, columns, df, n_estimators, explained_variance, random_state,
-                calibration_fraction)
+    baseline = _fit(fit_rows, cal_rows, columns, df, n_estimators, explained_variance, random_state,
+                    calibration_fraction)
+    if label_column is not None:
+        _add_labels(baseline, df, label_column, fit_index, cal_index[:max_calibration_rows], fit_rows,
+                    max_reference_rows, random_state)
+    return baseline
+
+
+def _add_labels(baseline, df, label_column, fit_index, cal_index, fit_rows, max_reference_rows, random_state) -> None:
+    """Store the golden labels the label-agreement check needs (fails on missing labels or a single class)."""
+    if label_column not in df.columns:
+        raise InputDataError(f"The golden data lacks the label column {label_column!r}: got columns "
+                             f"{list(map(str, df.columns))!r}. Add it, or drop label_column.")
+    labels = canonical_labels(df[label_column].to_numpy())
+    missing = np.flatnonzero([v is None for v in labels])
+    if missing.size:
+        raise InputDataError(f"The golden label column {label_column!r} has {missing.size} missing value(s) (first "
+                             f"at position {int(missing[0])}). Label every golden row, or drop label_column.")
+    classes = tuple(sorted(set(labels.tolist())))
+    codes = encode_labels(labels, classes)
+    keep = stratified_reference(codes[fit_index], max_reference_rows, random_state=random_state)
+    baseline.label_column, baseline.label_classes = str(label_column), classes
+    baseline.reference_rows = np.ascontiguousarray(fit_rows[keep])
+    baseline.reference_labels = codes[fit_index][keep]
+    baseline.calibration_labels = codes[cal_index]
+    baseline.info["label_neighbours"] = DEFAULT_NEIGHBOURS
+    shares = np.bincount(codes, minlength=len(classes)) / codes.size
+    baseline.info["label_shares"] = [float(x) for x in shares]
+    baseline.info["n_reference_rows"] = int(keep.size)
+    baseline.label_reference  # noqa: B018 -- validates: at least 2 rows in each of 2 classes
 
 
 def split_golden(n_rows: int, calibration_fraction: float, random_state: int) -> tuple[np.ndarray, np.ndarray]:

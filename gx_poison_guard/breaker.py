@@ -4,7 +4,9 @@ GX's ``CheckpointResult.success`` ignores severity, so "whole-batch drift
 only warns while poison blocks" is decided here, from each check's outcome
 and the contract's policy:
 
-* a failed check whose action is ``block`` trips the breaker;
+* failed checks whose action is ``block`` trip the breaker when there are at
+  least ``consensus`` of them (default 1: any; k-of-m consensus otherwise,
+  and then fewer failures are reported as warnings);
 * a failed check whose action is ``warn`` is reported, the batch goes through;
 * checks that guard the input itself (column set, types, nulls, ranges, row
   count: GX built-ins) always block;
@@ -56,7 +58,7 @@ class BreakerVerdict:
         return self.status == TRIP
 
 
-def decide_breaker(outcomes: list[CheckOutcome], policy: dict[str, str]) -> BreakerVerdict:
+def decide_breaker(outcomes: list[CheckOutcome], policy: dict[str, str], consensus: int = 1) -> BreakerVerdict:
     """Apply a block/warn ``policy`` (detector -> action; default block) to check outcomes.
 
     Examples
@@ -66,11 +68,16 @@ def decide_breaker(outcomes: list[CheckOutcome], policy: dict[str, str]) -> Brea
     'warn'
     >>> decide_breaker([drift], {}).status
     'trip'
+    >>> rows = CheckOutcome("row_mahalanobis", success=False, detector=True)
+    >>> decide_breaker([rows], {}, consensus=2).status, decide_breaker([rows, drift], {}, consensus=2).status
+    ('warn', 'trip')
     """
     if not outcomes:
         return BreakerVerdict(TRIP, blocking=[CheckOutcome("no checks ran", False, False, raised=True)])
     failed = [o for o in outcomes if not o.success]
-    blocking = [o for o in failed if o.raised or not o.detector or policy.get(o.check, "block") == "block"]
+    always = [o for o in failed if o.raised or not o.detector]
+    voting = [o for o in failed if o not in always and policy.get(o.check, "block") == "block"]
+    blocking = always + (voting if len(voting) >= consensus else [])
     warnings = [o for o in failed if o not in blocking]
     status = TRIP if blocking else WARN if warnings else PASS
     return BreakerVerdict(status, blocking, warnings)

@@ -19,6 +19,19 @@ How the target ``alpha`` (default 1 %) is split:
   that threshold). The common per-test level ``alpha'`` is the largest whose
   any-test rejection rate over the resamples stays within the multivariate
   share (min-p), and each threshold is its test's ``alpha'`` critical value.
+  This is the ensemble fusion: a batch blocks when its smallest calibrated
+  p-value is at most ``alpha'`` (Bonferroni-style min-p, but calibrated on the
+  tests' real dependence instead of assuming the worst). With
+  ``consensus=k`` the level is instead the largest at which *k or more*
+  tests reject at most the target share of clean batches (k-of-m consensus).
+* Tests that only warn (``warn_tests``: by default the whole-batch drift
+  tests) form a family of their own, calibrated the same way to the same
+  target, so warnings are rare on clean data too and never spend the block
+  budget.
+* ``batch_floors`` sets a least threshold for a batch test (the contract's
+  ``max_drift_sd`` for ``drift_magnitude``): the threshold is the larger of
+  the floor and the calibrated value, so the floor can only lower the
+  false-block rate.
 
 The result records all of it (:meth:`SuiteCalibration.to_meta`) so a suite
 carries its own evidence.
@@ -29,24 +42,36 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+import math
+
 import numpy as np
 
 from .baseline import Baseline
 from .exceptions import CalibrationError
-from .scoring import BATCH_TESTS, ROW_SCORES, BatchScores, batch_tests
+from .scoring import BATCH_TESTS, DRIFT_TESTS, LABEL_TESTS, ROW_SCORES, BatchScores, batch_tests
 from .stats.calibration import (
     betabinom_max_count,
     clopper_pearson,
     conformal_rank,
+    consensus_level,
     empirical_sf,
     empirical_threshold,
     exceedance_count_sf,
-    family_wise_level,
     max_clean_count,
 )
+from .stats.labels import label_shift_from_counts
 from .stats.moments import Moments
 
 ALL_TESTS = BATCH_TESTS + ROW_SCORES
+#: Tests that need only feature columns.
+FEATURE_TESTS = tuple(t for t in ALL_TESTS if t not in LABEL_TESTS)
+#: The drift limit (golden standard deviations of a feature's batch mean) when none is given.
+DEFAULT_MAX_DRIFT_SD = 1.0
+
+
+def default_tests(baseline: Baseline) -> tuple[str, ...]:
+    """Every test the baseline supports: the label check only when it has labels."""
+    return ALL_TESTS if baseline.has_labels else FEATURE_TESTS
 
 
 @dataclass(frozen=True)
@@ -95,6 +120,27 @@ class SuiteCalibration:
     resampled_false_block_rate: float
     resampled_test_rates: dict[str, float]
     random_state: int
+    warn_tests: tuple[str, ...] = ()
+    warn_level: float = 0.0
+    resampled_false_warn_rate: float = 0.0
+    consensus: int = 1
+    batch_floors: dict[str, float] | None = None
+
+    def blocks(self, passed: dict[str, bool]) -> bool:
+        """Whether a :func:`decide` verdict blocks the batch under this calibration's policy.
+
+        Range checks always block; a failed warn-only test does not; the
+        other tests block when at least ``consensus`` of them fail.
+        """
+        if any(not ok for name, ok in passed.items() if name.startswith("range:")):
+            return True
+        failed = [name for name, ok in passed.items()
+                  if not ok and not name.startswith("range:") and name not in self.warn_tests]
+        return len(failed) >= self.consensus
+
+    def warns(self, passed: dict[str, bool]) -> bool:
+        """Whether a warn-only test failed."""
+        return any(not passed.get(name, True) for name in self.warn_tests)
 
     def to_meta(self) -> dict:
         """JSON-safe summary for the suite's ``meta``."""
@@ -103,7 +149,8 @@ class SuiteCalibration:
         meta["method"] = (
             "builtin_share of the target split over per-column range checks (Bonferroni, "
             "beta-binomial count null); the rest over the multivariate tests by min-p over "
-            "resampled clean batches drawn from held-out calibration rows"
+            "resampled clean batches drawn from held-out calibration rows; warn-only tests as a "
+            "second family at the full target"
         )
         return meta
 
@@ -113,11 +160,14 @@ def calibrate(
     *,
     batch_size: int,
     target_false_block_rate: float = 0.01,
-    tests: tuple[str, ...] = ALL_TESTS,
+    tests: tuple[str, ...] | None = None,
     row_alpha: float | dict[str, float] | None = None,
     n_resamples: int = 4000,
     builtin_share: float = 0.1,
     range_tolerance: float = 0.1,
+    warn_tests: tuple[str, ...] = (),
+    consensus: int = 1,
+    batch_floors: dict[str, float] | None = None,
     random_state: int = 0,
     progress: Callable[[int, int], None] | None = None,
 ) -> SuiteCalibration:
@@ -130,8 +180,9 @@ def calibrate(
         Rows per validated batch (at least 10).
     target_false_block_rate : float, default 0.01
         Probability that the whole suite blocks a clean batch.
-    tests : tuple of str
-        Multivariate tests in the suite, from :data:`ALL_TESTS`.
+    tests : tuple of str, optional
+        Multivariate tests in the suite, from :data:`ALL_TESTS` (default: all
+        the baseline supports, see :func:`default_tests`).
     row_alpha : float or dict, optional
         Share of clean rows a row-level test flags: one value for all, or a
         dict by test name. Defaults (see :func:`default_row_alpha`): the
@@ -143,31 +194,43 @@ def calibrate(
         Share of the target spent on GX's per-column range checks.
     range_tolerance : float, default 0.1
         Ranges widen the fit-part min/max by this share of the range.
+    warn_tests : tuple of str, default ()
+        Tests that only warn; calibrated as their own family (see the module docstring).
+    consensus : int, default 1
+        Block when at least this many blocking tests fail (1: any, the min-p fusion).
+    batch_floors : dict, optional
+        Least threshold per batch test, e.g. ``{"drift_magnitude": 1.0}``
+        (default: :data:`DEFAULT_MAX_DRIFT_SD` for ``drift_magnitude``).
     random_state : int, default 0
     progress : callable, optional
         Called as ``progress(done, total)`` while clean batches are resampled.
     """
+    tests = default_tests(baseline) if tests is None else tuple(tests)
     cal = baseline.calibration_rows
     row_alpha = _row_alphas(row_alpha, [t for t in tests if t in ROW_SCORES], cal.shape[0])
+    floors = {"drift_magnitude": DEFAULT_MAX_DRIFT_SD, **(batch_floors or {})}
     _check_arguments(batch_size, target_false_block_rate, tests, row_alpha, n_resamples, builtin_share)
+    _check_policy(baseline, tests, warn_tests, consensus, floors)
     rng = np.random.default_rng(random_state)
-    mv_target = target_false_block_rate * (1.0 - builtin_share)
     row_tests = [t for t in tests if t in ROW_SCORES]
     row_thresholds, flagged = _row_thresholds(baseline, cal, row_tests, row_alpha)
     batch_null, row_counts = _resampled_nulls(
         baseline, cal, batch_size, n_resamples, rng, [t for t in tests if t in BATCH_TESTS], flagged, progress
     )
-    p_values = _p_values(batch_null, row_counts, batch_size, cal.shape[0], row_thresholds)
-    level = family_wise_level(np.column_stack(list(p_values.values())), mv_target)
-    if level <= 0.0:
-        raise CalibrationError(
-            f"{n_resamples} resampled batches are too few to reach a {mv_target:.3%} family-wise "
-            f"false-block rate over {len(tests)} tests. Raise n_resamples or the target rate."
-        )
-    batch_thresholds = {t: empirical_threshold(null, level) for t, null in batch_null.items()}
-    row_rules = {t: _row_rule(row_thresholds, t, cal.shape[0], batch_size, row_alpha[t], level) for t in row_tests}
-    rejected = {t: p <= level for t, p in p_values.items()}
-    any_rejected = np.any(np.column_stack(list(rejected.values())), axis=1)
+    p_values = _p_values(batch_null, row_counts, batch_size, cal.shape[0], row_thresholds, floors)
+    block_family = {t: p for t, p in p_values.items() if _base_test(t) not in warn_tests}
+    warn_family = {t: p for t, p in p_values.items() if _base_test(t) in warn_tests}
+    mv_target = target_false_block_rate * (1.0 - builtin_share)
+    level = _family_level(block_family, mv_target, consensus, n_resamples, tests)
+    warn_level = _family_level(warn_family, target_false_block_rate, 1, n_resamples, tests) if warn_family else 0.0
+    levels = {t: (warn_level if _base_test(t) in warn_tests else level) for t in tests}
+    batch_thresholds = {t: max(empirical_threshold(null, levels[t]), floors.get(t, 0.0))
+                        for t, null in batch_null.items()}
+    row_rules = {t: _row_rule(row_thresholds, t, cal.shape[0], batch_size, row_alpha[t], levels[t])
+                 for t in row_tests}
+    rejected = {t: p <= levels[_base_test(t)] for t, p in p_values.items()}
+    block_votes = _votes(rejected, lambda t: _base_test(t) not in warn_tests, n_resamples)
+    warn_votes = _votes(rejected, lambda t: _base_test(t) in warn_tests, n_resamples)
     return SuiteCalibration(
         batch_size=batch_size,
         target_false_block_rate=target_false_block_rate,
@@ -177,10 +240,63 @@ def calibrate(
         batch_thresholds=batch_thresholds,
         row_rules=row_rules,
         ranges=_range_rules(baseline, batch_size, target_false_block_rate * builtin_share, range_tolerance),
-        resampled_false_block_rate=float(any_rejected.mean()),
+        resampled_false_block_rate=float((block_votes >= consensus).mean()),
         resampled_test_rates={t: float(r.mean()) for t, r in rejected.items()},
         random_state=random_state,
+        warn_tests=tuple(t for t in tests if t in warn_tests),
+        warn_level=warn_level,
+        resampled_false_warn_rate=float((warn_votes >= 1).mean()),
+        consensus=consensus,
+        batch_floors={t: f for t, f in floors.items() if t in batch_null},
     )
+
+
+def _base_test(name: str) -> str:
+    """The test a calibration column belongs to (``row_x:extreme`` -> ``row_x``)."""
+    return name.split(":", 1)[0]
+
+
+def _votes(rejected: dict[str, np.ndarray], member, n: int) -> np.ndarray:
+    """How many tests of a family reject each resampled batch (a row test's two rules count once)."""
+    votes = np.zeros(n, dtype=np.int64)
+    for test in dict.fromkeys(_base_test(t) for t in rejected if member(t)):
+        votes += np.any(np.column_stack([r for t, r in rejected.items() if _base_test(t) == test]), axis=1)
+    return votes
+
+
+def _family_level(p_values: dict[str, np.ndarray], target: float, consensus: int, n_resamples: int, tests) -> float:
+    if not p_values:
+        return 0.0
+    groups = [[i for i, t in enumerate(p_values) if _base_test(t) == base]
+              for base in dict.fromkeys(_base_test(t) for t in p_values)]
+    P = np.column_stack(list(p_values.values()))
+    test_min_p = np.column_stack([P[:, g].min(axis=1) for g in groups])  # a row test fails on either rule
+    level = consensus_level(test_min_p, target, consensus)
+    if level <= 0.0:
+        raise CalibrationError(
+            f"{n_resamples} resampled batches are too few to reach a {target:.3%} family-wise "
+            f"false-block rate over {len(tests)} tests. Raise n_resamples or the target rate."
+        )
+    return level
+
+
+def _check_policy(baseline, tests, warn_tests, consensus, floors) -> None:
+    if not baseline.has_labels and any(t in LABEL_TESTS for t in tests):
+        raise CalibrationError(
+            f"Tests {[t for t in tests if t in LABEL_TESTS]!r} need labels, but the baseline has no label column. "
+            "Fit it with label_column=..., or drop those tests."
+        )
+    stray = sorted(set(warn_tests) - set(tests))
+    if stray:
+        raise CalibrationError(f"warn_tests names {stray!r}, which are not among the tests {list(tests)!r}.")
+    blocking = [t for t in tests if t not in warn_tests]
+    if not 1 <= consensus <= max(len(blocking), 1):
+        raise CalibrationError(
+            f"consensus must lie between 1 and the {len(blocking)} blocking tests: got {consensus!r}."
+        )
+    for test, floor in floors.items():
+        if not (isinstance(floor, (int, float)) and floor >= 0.0 and math.isfinite(floor)):
+            raise CalibrationError(f"The floor of {test} must be a finite number >= 0: got {floor!r}.")
 
 
 def default_row_alpha(test: str, n_calibration_rows: int) -> float:
@@ -236,7 +352,8 @@ def _row_thresholds(baseline, cal, tests, row_alpha):
     extreme-row rule). When the conformal rank already is ``m`` the two
     coincide and give identical p-values, so the family level is unchanged.
     """
-    scores = BatchScores(baseline, cal)
+    labels = np.array(baseline.label_classes, dtype=object)[baseline.calibration_labels] if baseline.has_labels else None
+    scores = BatchScores(baseline, cal, labels)
     m = cal.shape[0]
     thresholds, flagged = {}, {}
     for t in tests:
@@ -260,21 +377,27 @@ def _resampled_nulls(baseline, cal, n, n_resamples, rng, batch_tests_, flagged, 
     clipped = np.clip(cal, baseline.clip_low, baseline.clip_high) - clip_shift
     null = {t: np.empty(n_resamples) for t in batch_tests_}
     counts = {t: np.empty(n_resamples) for t in flagged}
+    feature_tests = [t for t in batch_tests_ if t not in LABEL_TESTS]
+    classes = np.eye(len(baseline.label_classes))[baseline.calibration_labels] if "label_shift" in null else None
     for r in range(n_resamples):
         if n <= m:
             idx = rng.integers(0, m, size=n)
             moments = Moments.from_array(cal[idx], shift=baseline.location)
             clipped_variance = clipped[idx].var(axis=0, ddof=1)
             draw = {t: f[idx].sum() for t, f in flagged.items()}
+            class_counts = None if classes is None else classes[idx].sum(axis=0)
         else:
             w = rng.multinomial(n, np.full(m, 1.0 / m)).astype(np.float64)
             moments = _weighted_moments(shifted, w, baseline.location)
             clipped_variance = _weighted_column_variance(clipped, w)
             draw = {t: f @ w for t, f in flagged.items()}
-        if batch_tests_:
+            class_counts = None if classes is None else w @ classes
+        if feature_tests:
             result = batch_tests(baseline, moments, clipped_variance)
-            for t in batch_tests_:
+            for t in feature_tests:
                 null[t][r] = result.statistic(t)
+        if class_counts is not None:
+            null["label_shift"][r] = label_shift_from_counts(class_counts, baseline.label_shares).statistic
         for t, c in draw.items():
             counts[t][r] = c
         if progress is not None and ((r + 1) % 100 == 0 or r + 1 == n_resamples):
@@ -299,9 +422,12 @@ def _weighted_moments(shifted: np.ndarray, weights: np.ndarray, shift: np.ndarra
     return Moments(int(n), shift + offset, (comoment + comoment.T) / 2.0)
 
 
-def _p_values(batch_null, row_counts, batch_size, m, row_thresholds) -> dict[str, np.ndarray]:
-    """Per-test p-value of every resampled batch (tests in calibration order)."""
-    p = {t: empirical_sf(null, null) for t, null in batch_null.items()}
+def _p_values(batch_null, row_counts, batch_size, m, row_thresholds, floors) -> dict[str, np.ndarray]:
+    """Per-test p-value of every resampled batch (tests in calibration order).
+
+    A batch statistic at or below its floor can never fail, so its p-value is 1.
+    """
+    p = {t: np.where(null > floors.get(t, -np.inf), empirical_sf(null, null), 1.0) for t, null in batch_null.items()}
     for t, counts in row_counts.items():
         p[t] = exceedance_count_sf(counts, batch_size, m, row_thresholds[t][1])
     return p
@@ -352,7 +478,7 @@ def decide(calibration: SuiteCalibration, scores: BatchScores) -> dict[str, bool
     if scores.nonfinite_positions.size:
         names = list(calibration.batch_thresholds) + list(calibration.row_rules)
         return {name: False for name in names + [f"range:{r.column}" for r in calibration.ranges]}
-    out = {t: scores.tests.statistic(t) <= thr for t, thr in calibration.batch_thresholds.items()}
+    out = {t: scores.batch_statistic(t) <= thr for t, thr in calibration.batch_thresholds.items()}
     n = scores.n_rows
     for t, rule in calibration.row_rules.items():
         row_scores = scores.row_scores(t)
@@ -384,12 +510,18 @@ class FalseBlockRate:
 
 
 def false_block_rate(calibration: SuiteCalibration, baseline: Baseline, batches) -> FalseBlockRate:
-    """Replay clean feature matrices through :func:`decide` and count blocked batches."""
+    """Replay clean batches through :func:`decide` and count the blocked ones.
+
+    ``batches`` yields feature matrices, or ``(X, labels)`` pairs when the
+    calibration has a label test. ``by_check`` counts every failed check,
+    warn-only ones included.
+    """
     blocked, by_check, n = 0, {}, 0
-    for X in batches:
-        verdict = decide(calibration, BatchScores(baseline, X))
+    for batch in batches:
+        X, labels = batch if isinstance(batch, tuple) else (batch, None)
+        verdict = decide(calibration, BatchScores(baseline, X, labels))
         failed = [name for name, ok in verdict.items() if not ok]
-        blocked += bool(failed)
+        blocked += calibration.blocks(verdict)
         for name in failed:
             by_check[name] = by_check.get(name, 0) + 1
         n += 1

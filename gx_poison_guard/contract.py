@@ -13,9 +13,11 @@ reacts. Example::
     golden: data/card_transactions_golden.csv   # relative to the project root
     batch_size: 500
     target_false_block_rate: 0.01
-    detectors: [mean_shift, correlation_shift, row_mahalanobis]   # default: all
-    policy:                            # block (default) or warn, per detector
-      mean_shift: warn
+    detectors: [mean_shift, correlation_shift, row_mahalanobis]   # default: all (label check if label_column)
+    policy:                            # block or warn, per detector
+      mean_shift: warn                 # default: drift tests warn, every other detector blocks
+    max_drift_sd: 1.0                  # drift beyond this (golden sd of a feature's mean) blocks
+    consensus: 1                       # blocking detectors that must fail together to block
     max_nonfinite_fraction: 0.0        # rows with NaN/inf a batch may hold (quarantined)
     quarantine: quarantine/card_transactions
 
@@ -33,12 +35,15 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from .calibration import ALL_TESTS
+from .calibration import ALL_TESTS, DEFAULT_MAX_DRIFT_SD, FEATURE_TESTS
 from .exceptions import PoisonGuardError
+from .scoring import DRIFT_TESTS, LABEL_TESTS
 
 FEATURE_TYPES = ("float", "int")
 LINEAGE_FIELDS = ("source", "ingestion_path")
 ACTIONS = ("block", "warn")
+#: A detector's action when the contract's policy does not name it: drift warns, poison blocks.
+DEFAULT_ACTIONS = {t: "warn" for t in DRIFT_TESTS}
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
@@ -64,8 +69,10 @@ class Contract:
     label_column: str | None = None
     required_lineage: tuple[str, ...] = ()
     target_false_block_rate: float = 0.01
-    detectors: tuple[str, ...] = ALL_TESTS
+    detectors: tuple[str, ...] = FEATURE_TESTS
     policy: dict[str, str] = field(default_factory=dict)
+    max_drift_sd: float = DEFAULT_MAX_DRIFT_SD
+    consensus: int = 1
     max_nonfinite_fraction: float = 0.0
     quarantine: str = ""  # folder for flagged rows, relative to the project; parse_contract fills it in
 
@@ -75,7 +82,16 @@ class Contract:
 
     def action(self, detector: str) -> str:
         """``"block"`` or ``"warn"`` for a detector (input checks always block)."""
-        return self.policy.get(detector, "block")
+        return self.policy.get(detector, DEFAULT_ACTIONS.get(detector, "block"))
+
+    @property
+    def warn_detectors(self) -> tuple[str, ...]:
+        return tuple(d for d in self.detectors if self.action(d) == "warn")
+
+    @property
+    def full_policy(self) -> dict[str, str]:
+        """Every detector's action, defaults included."""
+        return {d: self.action(d) for d in self.detectors}
 
     def to_yaml_dict(self) -> dict[str, Any]:
         """The contract as it is written to disk."""
@@ -89,7 +105,8 @@ class Contract:
         out["lineage"] = {"required": list(self.required_lineage)}
         out.update(golden=self.golden, batch_size=self.batch_size,
                    target_false_block_rate=self.target_false_block_rate, detectors=list(self.detectors),
-                   policy=dict(self.policy), max_nonfinite_fraction=self.max_nonfinite_fraction,
+                   policy=dict(self.policy), max_drift_sd=self.max_drift_sd, consensus=self.consensus,
+                   max_nonfinite_fraction=self.max_nonfinite_fraction,
                    quarantine=self.quarantine)
         return out
 
@@ -132,13 +149,16 @@ def parse_contract(raw: Any, path: str | Path = "") -> Contract:
         raise ContractError(path, "name", f"is missing: the file holds {type(raw).__name__}, not a mapping",
                             "Write the contract as 'key: value' lines")
     known = {"name", "description", "features", "id_column", "label_column", "lineage", "golden", "batch_size",
-             "target_false_block_rate", "detectors", "policy", "max_nonfinite_fraction", "quarantine"}
+             "target_false_block_rate", "detectors", "policy", "max_drift_sd", "consensus", "max_nonfinite_fraction",
+             "quarantine"}
     for key in raw:
         if key not in known:
             raise ContractError(path, str(key), "is not a contract field", f"Use only {sorted(known)}")
     check = _Checker(raw, path)
     features = check.features()
-    detectors = check.detectors()
+    label_column = check.column("label_column", features)
+    detectors = check.detectors(label_column)
+    policy = check.policy(detectors)
     name = check.name()
     return Contract(
         name=name,
@@ -147,11 +167,13 @@ def parse_contract(raw: Any, path: str | Path = "") -> Contract:
         batch_size=check.integer("batch_size", minimum=10),
         description=check.text("description"),
         id_column=check.column("id_column", features),
-        label_column=check.column("label_column", features),
+        label_column=label_column,
         required_lineage=check.lineage(),
         target_false_block_rate=check.fraction("target_false_block_rate", 0.01, upper=0.5),
         detectors=detectors,
-        policy=check.policy(detectors),
+        policy=policy,
+        max_drift_sd=check.positive("max_drift_sd", DEFAULT_MAX_DRIFT_SD),
+        consensus=check.consensus(detectors, policy),
         max_nonfinite_fraction=check.fraction("max_nonfinite_fraction", 0.0, upper=1.0, allow_zero=True),
         quarantine=check.text("quarantine") or f"quarantine/{name}",
     )
@@ -224,12 +246,31 @@ class _Checker:
                       "Write e.g. lineage: {required: [source]}")
         return tuple(required)
 
-    def detectors(self) -> tuple[str, ...]:
-        value = self.raw.get("detectors", list(ALL_TESTS))
+    def positive(self, key: str, default: float) -> float:
+        value = self.raw.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
+            self.fail(key, f"must be a positive number: got {value!r}", f"Set {key}: {default}")
+        return float(value)
+
+    def detectors(self, label_column: str | None) -> tuple[str, ...]:
+        default = ALL_TESTS if label_column else FEATURE_TESTS
+        value = self.raw.get("detectors", list(default))
         if not isinstance(value, list) or not value or not set(value) <= set(ALL_TESTS):
             self.fail("detectors", f"must be a non-empty list from {list(ALL_TESTS)}: got {value!r}",
                       "List the detectors to run, or remove the field to run all")
+        needs_label = [d for d in value if d in LABEL_TESTS]
+        if needs_label and not label_column:
+            self.fail("detectors", f"lists {needs_label!r}, which need labels, but there is no label_column",
+                      "Set label_column: <column>, or remove those detectors")
         return tuple(dict.fromkeys(value))
+
+    def consensus(self, detectors: tuple[str, ...], policy: dict[str, str]) -> int:
+        value = self.raw.get("consensus", 1)
+        blocking = [d for d in detectors if policy.get(d, DEFAULT_ACTIONS.get(d, "block")) == "block"]
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= max(len(blocking), 1):
+            self.fail("consensus", f"must be an integer from 1 to the {len(blocking)} blocking detectors: got {value!r}",
+                      "Set consensus: 1 (block when any detector fails)")
+        return value
 
     def policy(self, detectors: tuple[str, ...]) -> dict[str, str]:
         value = self.raw.get("policy") or {}

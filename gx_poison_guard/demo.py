@@ -31,9 +31,11 @@ CARD_CONTRACT = {
     "golden": "data/card_transactions_golden.csv",
     "batch_size": 500,
     "target_false_block_rate": 0.01,
-    # a coherent whole-batch shift (season, promotion) is drift: warn, let the batch through;
-    # broken dependencies and anomalous rows are poison: block
+    # a coherent whole-batch shift (season, promotion) is drift: warn, let the batch through, unless a
+    # feature's average moves more than max_drift_sd; broken dependencies, anomalous rows and labels
+    # their golden neighbours contradict are poison: block
     "policy": {"mean_shift": "warn", "feature_mean_shift": "warn", "feature_spread_shift": "warn"},
+    "max_drift_sd": 1.0,
     "quarantine": "quarantine/card_transactions",
 }
 

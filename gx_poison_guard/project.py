@@ -126,17 +126,17 @@ def fit_project_baseline(project: Project, contract: Contract, *, source: str | 
 
     golden = read_table(project.root / contract.golden, what="golden")
     _check_columns(golden, contract, what="golden data", allow_extra=True)
-    baseline = fit_baseline(golden, columns=contract.columns, random_state=random_state)
+    label = contract.label_column if "row_label_disagreement" in contract.detectors else None
+    baseline = fit_baseline(golden, columns=contract.columns, label_column=label, random_state=random_state)
     artifact = project.baseline_path(contract.name)
     baseline.save(artifact)
     baseline.path = Path(project.relative(artifact))  # the suite pins a path relative to the project
     suite = build_suite(baseline, name=contract.name, batch_size=contract.batch_size,
                         target_false_block_rate=contract.target_false_block_rate, tests=contract.detectors,
-                        id_column=contract.id_column, random_state=random_state, progress=progress)
+                        id_column=contract.id_column, warn_tests=contract.warn_detectors,
+                        consensus=contract.consensus, max_drift_sd=contract.max_drift_sd,
+                        random_state=random_state, progress=progress)
     for position, expectation in enumerate(suite.expectations):
-        detector = (expectation.meta or {}).get("poison_guard_test")
-        if detector and contract.action(detector) == "warn":
-            expectation.severity = "warning"
         # stable ids: rebuilding from unchanged inputs leaves the committed suite byte-identical
         column = expectation.configuration.kwargs.get("column", "")
         expectation.id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"gx-poison-guard/{contract.name}/{position}/"
@@ -243,7 +243,7 @@ def check_batch(project: Project, name: str, batch_path: str | Path, *, lineage:
     result, key = _run_checkpoint(ctx, suite, clean, record)
     page = build_docs(ctx, [key])
     outcomes, checks, flagged = _read_results(result, contract)
-    verdict = decide_breaker(outcomes, contract.policy)
+    verdict = decide_breaker(outcomes, contract.full_policy, contract.consensus)
     ids = _row_ids(df, contract)
     quarantine = _quarantine(project, contract, df, bad, flagged, ids, record, verdict)
     return CheckReport(
@@ -269,7 +269,8 @@ def docs_page(ctx, key=None) -> str | None:
 
 def _check_columns(df: pd.DataFrame, contract: Contract, *, what: str, allow_extra: bool) -> None:
     expected = contract.columns + [c for c in (contract.id_column, contract.label_column) if c]
-    missing = [c for c in expected if c not in df.columns and c != contract.label_column]
+    label_optional = "row_label_disagreement" not in contract.detectors
+    missing = [c for c in expected if c not in df.columns and not (c == contract.label_column and label_optional)]
     if missing:
         raise InputDataError(f"The {what} lacks column(s) {missing!r} that contract {contract.name!r} requires. "
                              "Fix the producing step, or update the contract.")
@@ -381,7 +382,9 @@ def redteam_project(project: Project, name: str, *, clean_path: str | Path | Non
     pinned = get_suite(ctx, name).meta["gx_poison_guard"]["baseline"]
     baseline = load_baseline(project.root / pinned["path"], pinned["sha256"])
     calibration = calibrate(baseline, batch_size=contract.batch_size, tests=contract.detectors,
-                            target_false_block_rate=contract.target_false_block_rate)  # same settings as the suite
+                            target_false_block_rate=contract.target_false_block_rate,
+                            warn_tests=contract.warn_detectors, consensus=contract.consensus,
+                            batch_floors={"drift_magnitude": contract.max_drift_sd})  # same settings as the suite
     rng = np.random.default_rng(seed)
     if clean_path is not None:
         pool = read_table(clean_path, what="clean")
@@ -389,6 +392,8 @@ def redteam_project(project: Project, name: str, *, clean_path: str | Path | Non
         source = f"{clean_path} ({len(pool)} rows; each batch a random subset)"
     else:
         pool = pd.DataFrame(baseline.calibration_rows, columns=list(baseline.columns))
+        if baseline.has_labels:
+            pool[baseline.label_column] = np.array(baseline.label_classes, dtype=object)[baseline.calibration_labels]
         source = (f"the baseline's {len(pool)} held-out calibration rows (thresholds were set on them, so the "
                   "false-block rate is optimistic; pass --clean with unseen rows)")
     label = contract.label_column if contract.label_column in pool.columns else None
@@ -398,6 +403,6 @@ def redteam_project(project: Project, name: str, *, clean_path: str | Path | Non
     else:
         source += f"; only {len(pool)} rows for batches of {n}, so rows repeat within a batch (biased, use more)"
         batches = (pool.iloc[rng.integers(0, len(pool), n)].reset_index(drop=True) for _ in range(n_batches))
-    rows = run_redteam(baseline, calibration, batches, policy=contract.policy, fractions=fractions,
+    rows = run_redteam(baseline, calibration, batches, policy=contract.full_policy, fractions=fractions,
                        label_column=label, seed=seed)
     return rows, source

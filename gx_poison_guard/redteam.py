@@ -94,12 +94,25 @@ def subset_shift(batch, baseline, *, fraction: float, seed: int, shift_sd: float
     return _result(batch, _set_features(batch.copy(), baseline, rows, X), rows)
 
 
-def whole_batch_drift(batch, baseline, *, seed: int, shift_sd: float = 0.5, n_features: int = 3) -> Poisoned:
-    """S2b: every row moved ``shift_sd`` on ``n_features`` features. Drift, not poison: empty mask."""
+def _within_bounds(X: np.ndarray, baseline: Baseline, respect_bounds: bool) -> np.ndarray:
+    """Natural drift cannot leave physical bounds (no negative counts): clip to the golden range when asked."""
+    return np.clip(X, baseline.minimum, baseline.maximum) if respect_bounds else X
+
+
+def whole_batch_drift(batch, baseline, *, seed: int, shift_sd: float = 0.5, n_features: int = 3,
+                      respect_bounds: bool = True) -> Poisoned:
+    """S2b: every row moved ``shift_sd`` on ``n_features`` features. Drift, not poison: empty mask.
+
+    With ``respect_bounds`` (default) moved values stay inside the golden
+    min/max, as a real covariate shift of a count, an amount or a category
+    code does; without it, values leave the golden range and the range checks
+    block the batch, by design.
+    """
     rng = np.random.default_rng(seed)
     j = rng.choice(baseline.n_features, min(n_features, baseline.n_features), replace=False)
     X = _features(batch, baseline)
     X[:, j] += shift_sd * baseline.scale[j]
+    X = _within_bounds(X, baseline, respect_bounds)
     return Poisoned(_set_features(batch.copy(), baseline, np.arange(len(batch)), X), np.zeros(len(batch), bool))
 
 
@@ -198,11 +211,15 @@ def clustered_poison(batch, baseline, *, fraction: float, seed: int, radius_nn: 
     return _result(batch, _set_features(batch.copy(), baseline, rows, baseline.location + points * baseline.scale), rows)
 
 
-def seasonal_drift(batch, baseline, *, amplitude_sd: float = 0.5, phase: float = 0.25) -> Poisoned:
-    """S9 (negative control): every row moved ``amplitude_sd sin(2 pi phase)`` along the first principal axis."""
+def seasonal_drift(batch, baseline, *, amplitude_sd: float = 0.5, phase: float = 0.25,
+                   respect_bounds: bool = True) -> Poisoned:
+    """S9 (negative control): every row moved ``amplitude_sd sin(2 pi phase)`` along the first principal axis.
+
+    ``respect_bounds`` as in :func:`whole_batch_drift`.
+    """
     v = np.linalg.eigh(baseline.correlation)[1][:, -1]
     shift = amplitude_sd * math.sin(2 * math.pi * phase) * v * baseline.scale
-    X = _features(batch, baseline) + shift
+    X = _within_bounds(_features(batch, baseline) + shift, baseline, respect_bounds)
     return Poisoned(_set_features(batch.copy(), baseline, np.arange(len(batch)), X), np.zeros(len(batch), bool))
 
 
@@ -270,6 +287,7 @@ class RedTeamRow:
     blocked_ci: tuple[float, float]
     rows_caught: float | None  # share of poisoned rows flagged by any row detector
     drift: bool
+    warned: int = 0  # batches let through with a warning (drift reported)
 
     @property
     def rate(self) -> float:
@@ -295,32 +313,37 @@ def run_redteam(
         Each is used once clean (S0) and once per scenario and fraction.
     policy : dict, optional
         Detector -> ``"block"``/``"warn"`` (the contract's); a batch counts as
-        blocked when a failed check is not a warning.
+        blocked when a failed check is not a warning. Tests the calibration
+        treats as warn-only warn unless the policy says otherwise, and the
+        calibration's k-of-m ``consensus`` applies.
     """
     batches = list(clean_batches)
-    policy = policy or {}
+    policy = {**{t: "warn" for t in calibration.warn_tests}, **(policy or {})}
     catalogue = scenarios(label_column)
-    counts = {("S0", 0.0): [0, 0, 0, 0]}  # blocked, batches, poisoned rows caught, poisoned rows
+    counts = {("S0", 0.0): [0, 0, 0, 0, 0]}  # blocked, batches, poisoned rows caught, poisoned rows, warned
     for b, clean in enumerate(batches):
         _tally(counts[("S0", 0.0)], clean, np.zeros(len(clean), bool), baseline, calibration, policy)
         for scenario in catalogue:
             for fraction in ((0.0,) if scenario.drift else fractions):
                 attacked = scenario.make(clean, baseline, fraction or 1.0, seed * 100_003 + b)
                 key = (scenario.id, fraction)
-                _tally(counts.setdefault(key, [0, 0, 0, 0]), attacked.batch, attacked.mask, baseline, calibration, policy)
+                _tally(counts.setdefault(key, [0, 0, 0, 0, 0]), attacked.batch, attacked.mask, baseline, calibration, policy)
     names = {"S0": ("clean batches (false blocks)", False), **{s.id: (s.name, s.drift) for s in catalogue}}
     return [
         RedTeamRow(sid, names[sid][0], fraction, c[1], c[0], clopper_pearson(c[0], c[1]),
-                   (c[2] / c[3]) if c[3] else None, names[sid][1])
+                   (c[2] / c[3]) if c[3] else None, names[sid][1], c[4])
         for (sid, fraction), c in counts.items()
     ]
 
 
 def _tally(count, batch, mask, baseline, calibration, policy) -> None:
-    scores = BatchScores(baseline, _features(batch, baseline))
+    labels = batch[baseline.label_column].to_numpy(dtype=object) if baseline.has_labels else None
+    scores = BatchScores(baseline, _features(batch, baseline), labels)
     outcomes = [CheckOutcome(name, ok, detector=not name.startswith("range:"))
                 for name, ok in decide(calibration, scores).items()]
-    count[0] += decide_breaker(outcomes, policy).tripped
+    verdict = decide_breaker(outcomes, policy, calibration.consensus)
+    count[0] += verdict.tripped
+    count[4] += verdict.status == "warn"
     count[1] += 1
     if mask.any():
         flagged = np.zeros(len(batch), bool)
@@ -332,11 +355,12 @@ def _tally(count, batch, mask, baseline, calibration, policy) -> None:
 
 def format_table(rows: list[RedTeamRow]) -> str:
     """The red-team table as Markdown."""
-    lines = ["| scenario | attack | poisoned share | batches blocked | rate (95% CI) | poisoned rows flagged |",
-             "|---|---|---|---|---|---|"]
+    lines = ["| scenario | attack | poisoned share | batches blocked | rate (95% CI) | warned (drift) "
+             "| poisoned rows flagged |",
+             "|---|---|---|---|---|---|---|"]
     for r in rows:
         share = "all rows (drift)" if r.drift else ("0 (clean)" if r.scenario == "S0" else f"{r.fraction:.0%}")
         caught = "" if r.rows_caught is None else f"{r.rows_caught:.0%}"
         lines.append(f"| {r.scenario} | {r.name} | {share} | {r.blocked}/{r.batches} | "
-                     f"{r.rate:.1%} [{r.blocked_ci[0]:.1%}, {r.blocked_ci[1]:.1%}] | {caught} |")
+                     f"{r.rate:.1%} [{r.blocked_ci[0]:.1%}, {r.blocked_ci[1]:.1%}] | {r.warned}/{r.batches} | {caught} |")
     return "\n".join(lines)

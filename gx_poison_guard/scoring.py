@@ -7,6 +7,15 @@ mergeable :class:`~gx_poison_guard.stats.moments.Moments` of the finite rows;
 row-level scores are computed lazily (the isolation forest is the costly
 one) and cached, so several expectations reading one ``BatchScores`` pay for
 each score once.
+
+Drift versus poison: row scores are measured around the batch's own centre.
+Before scoring, every row is moved by the gap between the batch's winsorised
+mean and the golden one (:attr:`BatchScores.centre_offset`). A coherent
+whole-batch shift (seasonal drift) therefore raises the batch-level mean
+tests, which report drift, but flags no row; rows far from the rest of their
+own batch are still flagged, and those are what poison looks like. A
+whole-batch shift too large to be benign is caught by ``drift_magnitude``
+(a limit in golden standard deviations) and by the range checks.
 """
 
 from __future__ import annotations
@@ -17,17 +26,24 @@ from functools import cached_property
 import numpy as np
 
 from .baseline import Baseline
+from .exceptions import InputDataError
 from .stats.correlation import CorrelationShift, correlation_shift
 from .stats.isolation import anomaly_scores
+from .stats.labels import LabelShift, label_disagreement, label_shift
 from .stats.mahalanobis import MeanShiftTest, mean_shift_test, row_squared_distances
 from .stats.moments import Moments
 from .stats.pca import reconstruction_errors
-from .stats.univariate import FeatureShift, clipped_column_variance, mean_shift_z, spread_shift_z
+from .stats.univariate import FeatureShift, clipped_column_moments, mean_shift_sd, mean_shift_z, spread_shift_z
 
 #: Batch-level tests: name -> statistic extracted from :class:`BatchTests`.
-BATCH_TESTS = ("mean_shift", "correlation_shift", "feature_mean_shift", "feature_spread_shift")
+BATCH_TESTS = ("mean_shift", "correlation_shift", "feature_mean_shift", "feature_spread_shift", "drift_magnitude",
+               "label_shift")
 #: Row-level scores: name -> attribute of :class:`BatchScores`; higher = more anomalous.
-ROW_SCORES = ("row_mahalanobis", "row_isolation", "row_reconstruction")
+ROW_SCORES = ("row_mahalanobis", "row_isolation", "row_reconstruction", "row_label_disagreement")
+#: Tests that need the baseline's label column.
+LABEL_TESTS = ("label_shift", "row_label_disagreement")
+#: Tests that see a change of the whole batch's distribution: drift, which warns by default.
+DRIFT_TESTS = ("mean_shift", "feature_mean_shift", "feature_spread_shift")
 
 
 @dataclass(frozen=True)
@@ -38,9 +54,10 @@ class BatchTests:
     correlation_shift: CorrelationShift
     feature_mean_shift: FeatureShift
     feature_spread_shift: FeatureShift
+    drift_magnitude: FeatureShift
 
     def statistic(self, name: str) -> float:
-        """The scalar a threshold applies to, for test ``name`` in :data:`BATCH_TESTS`."""
+        """The scalar a threshold applies to, for a feature test ``name`` in :data:`BATCH_TESTS`."""
         return float(getattr(self, name).statistic)
 
 
@@ -57,6 +74,7 @@ def batch_tests(baseline: Baseline, moments: Moments, clipped_variance: np.ndarr
         feature_spread_shift=spread_shift_z(
             moments.n, clipped_variance, baseline.clipped_scale, baseline.clipped_kurtosis
         ),
+        drift_magnitude=mean_shift_sd(moments, baseline.location, baseline.scale),
     )
 
 
@@ -69,6 +87,8 @@ class BatchScores:
     X : ndarray of shape (n_rows, n_features)
         The batch's feature matrix, in ``baseline.columns`` order; may hold
         NaN or inf.
+    labels : array-like of shape (n_rows,), optional
+        The batch's labels, for the label-agreement score.
 
     Notes
     -----
@@ -77,10 +97,11 @@ class BatchScores:
     expectations can fail closed.
     """
 
-    def __init__(self, baseline: Baseline, X: np.ndarray) -> None:
+    def __init__(self, baseline: Baseline, X: np.ndarray, labels=None) -> None:
         self.baseline = baseline
         self.X = np.asarray(X, dtype=np.float64)
         self.finite = np.isfinite(self.X).all(axis=1)
+        self.labels = labels
 
     @property
     def n_rows(self) -> int:
@@ -99,26 +120,81 @@ class BatchScores:
         return Moments.from_array(self._finite_rows, shift=self.baseline.location)
 
     @cached_property
-    def tests(self) -> BatchTests:
+    def _clipped_moments(self) -> tuple[np.ndarray, np.ndarray]:
         b = self.baseline
-        clipped = clipped_column_variance(self._finite_rows, b.clip_low, b.clip_high)
-        return batch_tests(b, self.moments, clipped)
+        return clipped_column_moments(self._finite_rows, b.clip_low, b.clip_high)
+
+    @cached_property
+    def tests(self) -> BatchTests:
+        return batch_tests(self.baseline, self.moments, self._clipped_moments[1])
+
+    def batch_statistic(self, name: str) -> float:
+        """The scalar a threshold applies to, for any test in :data:`BATCH_TESTS`."""
+        if name == "label_shift":
+            return self.label_shift.statistic
+        return self.tests.statistic(name)
+
+    @cached_property
+    def label_shift(self) -> LabelShift:
+        """G-test of the batch's class shares against the golden ones."""
+        return self.label_shift_of(self._require_labels())
+
+    def label_shift_of(self, labels) -> LabelShift:
+        b = self.baseline
+        return label_shift(b.label_codes(self._check_labels(labels)), b.label_shares)
+
+    def _require_labels(self):
+        if self.labels is None:
+            raise InputDataError(
+                "The label checks got no labels for this batch. Include the contract's label_column in the batch."
+            )
+        return self.labels
+
+    def _check_labels(self, labels) -> np.ndarray:
+        labels = np.asarray(labels, dtype=object)
+        if labels.shape != (self.n_rows,):
+            raise InputDataError(f"Got {labels.shape[0] if labels.ndim else 0} labels for {self.n_rows} rows. "
+                                 "Pass one label per row.")
+        return labels
+
+    @cached_property
+    def centre_offset(self) -> np.ndarray:
+        """The batch's winsorised mean minus the golden one: the whole-batch shift row scores discount."""
+        if self._finite_rows.shape[0] < 2:  # nothing to centre on; such a batch fails closed anyway
+            return np.zeros(self.baseline.n_features)
+        return self._clipped_moments[0] - self.baseline.clipped_centre
+
+    @cached_property
+    def _centred(self) -> np.ndarray:
+        return self.X - self.centre_offset
 
     @cached_property
     def row_mahalanobis(self) -> np.ndarray:
-        """Squared Mahalanobis distance per row."""
+        """Squared Mahalanobis distance per row, around the batch's own centre."""
         b = self.baseline
-        return self._flag_nonfinite(row_squared_distances(self.X, b.location, b.whitening))
+        return self._flag_nonfinite(row_squared_distances(self._centred, b.location, b.whitening))
 
     @cached_property
     def row_isolation(self) -> np.ndarray:
-        """Isolation-forest anomaly score per row."""
-        return self._flag_nonfinite(anomaly_scores(self.baseline.forest, self.X))
+        """Isolation-forest anomaly score per row, around the batch's own centre."""
+        return self._flag_nonfinite(anomaly_scores(self.baseline.forest, self._centred))
 
     @cached_property
     def row_reconstruction(self) -> np.ndarray:
-        """PCA reconstruction error per row."""
-        return self._flag_nonfinite(reconstruction_errors(self.baseline.pca, self.X))
+        """PCA reconstruction error per row, around the batch's own centre."""
+        return self._flag_nonfinite(reconstruction_errors(self.baseline.pca, self._centred))
+
+    @cached_property
+    def row_label_disagreement(self) -> np.ndarray:
+        """k-NN label disagreement per row (``+inf`` for a missing or unknown label)."""
+        return self.label_scores(self._require_labels())
+
+    def label_scores(self, labels) -> np.ndarray:
+        """k-NN label disagreement of every row given ``labels`` (see :mod:`~gx_poison_guard.stats.labels`)."""
+        b = self.baseline
+        labels = self._check_labels(labels)
+        return self._flag_nonfinite(label_disagreement(b.label_reference, b.whiten(self._centred),
+                                                       b.label_codes(labels)))
 
     def row_scores(self, name: str) -> np.ndarray:
         """Row score array ``name`` from :data:`ROW_SCORES`."""

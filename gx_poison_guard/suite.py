@@ -9,10 +9,10 @@ import great_expectations.expectations as gxe
 
 from ._version import __version__
 from .baseline import Baseline
-from .calibration import ALL_TESTS, SuiteCalibration, calibrate
+from .calibration import SuiteCalibration, calibrate, default_tests
 from .exceptions import PoisonGuardError
 from .expectations import EXPECTATION_FOR_TEST
-from .scoring import ROW_SCORES
+from .scoring import LABEL_TESTS, ROW_SCORES
 
 #: pandas dtype names a numeric feature column may have.
 NUMERIC_TYPES = [
@@ -28,8 +28,11 @@ def build_suite(
     name: str,
     batch_size: int,
     target_false_block_rate: float = 0.01,
-    tests: tuple[str, ...] = ALL_TESTS,
+    tests: tuple[str, ...] | None = None,
     id_column: str | None = None,
+    warn_tests: tuple[str, ...] = (),
+    consensus: int = 1,
+    max_drift_sd: float | None = None,
     row_alpha: float | dict[str, float] | None = None,
     n_resamples: int = 4000,
     builtin_share: float = 0.1,
@@ -51,10 +54,20 @@ def build_suite(
         and the suite expects between half and twice as many rows.
     target_false_block_rate : float, default 0.01
         Probability that the whole suite fails a clean batch.
-    tests : tuple of str
-        Multivariate tests to include (default: all seven).
+    tests : tuple of str, optional
+        Multivariate tests to include (default: every test the baseline
+        supports; the label check needs a baseline fitted with labels).
     id_column : str, optional
         Column identifying rows in reports (default: the index labels).
+    warn_tests : tuple of str, default ()
+        Tests that only warn: their expectations get GX severity
+        ``"warning"`` and are calibrated as a family of their own.
+    consensus : int, default 1
+        Blocking tests that must fail together to block (k-of-m); recorded in
+        the suite's ``meta`` for the circuit breaker.
+    max_drift_sd : float, optional
+        Floor of the ``drift_magnitude`` threshold in golden standard
+        deviations (default 1.0).
     row_alpha, n_resamples, builtin_share, range_tolerance, random_state, progress
         Calibration settings, see :func:`gx_poison_guard.calibration.calibrate`.
 
@@ -69,19 +82,26 @@ def build_suite(
             "The baseline has not been saved, so a suite cannot pin it. Call baseline.save(path) "
             "first (suites reference the artifact by path and SHA-256)."
         )
+    tests = default_tests(baseline) if tests is None else tuple(tests)
+    floors = None if max_drift_sd is None else {"drift_magnitude": max_drift_sd}
     cal = calibrate(
         baseline, batch_size=batch_size, target_false_block_rate=target_false_block_rate, tests=tests,
         row_alpha=row_alpha, n_resamples=n_resamples, builtin_share=builtin_share,
-        range_tolerance=range_tolerance, random_state=random_state, progress=progress,
+        range_tolerance=range_tolerance, warn_tests=warn_tests, consensus=consensus, batch_floors=floors,
+        random_state=random_state, progress=progress,
     )
     expectations = _builtin_expectations(baseline, cal, id_column) + _multivariate_expectations(
         baseline, cal, tests, id_column
     )
+    for expectation in expectations:
+        if (expectation.meta or {}).get("poison_guard_test") in cal.warn_tests:
+            expectation.severity = "warning"
     return gx.ExpectationSuite(name=name, expectations=expectations, meta={"gx_poison_guard": _meta(baseline, cal)})
 
 
 def _builtin_expectations(baseline: Baseline, cal: SuiteCalibration, id_column: str | None) -> list:
-    required = list(baseline.columns) + ([id_column] if id_column else [])
+    label = [baseline.label_column] if any(t in LABEL_TESTS for t in [*cal.row_rules, *cal.batch_thresholds]) else []
+    required = list(baseline.columns) + ([id_column] if id_column else []) + label
     n = cal.batch_size
     out: list = [
         gxe.ExpectTableColumnsToMatchSet(column_set=required, exact_match=False),
@@ -113,6 +133,8 @@ def _multivariate_expectations(baseline, cal: SuiteCalibration, tests, id_column
                 kwargs["id_column"] = id_column
         else:
             kwargs = {"threshold": cal.batch_thresholds[test]}
+        if test in LABEL_TESTS:
+            kwargs["label_column"] = baseline.label_column
         out.append(cls(**common, **kwargs, meta={"poison_guard_test": test}))
     return out
 

@@ -9,10 +9,12 @@ import pytest
 import gx_poison_guard as pg
 
 
-def correlated_frame(n: int, *, d: int = 6, seed: int = 0, structure_seed: int = 42) -> pd.DataFrame:
+def correlated_frame(n: int, *, d: int = 6, seed: int = 0, structure_seed: int = 42, labels: bool = False) -> pd.DataFrame:
     """Rows from a fixed correlated distribution; one feature is skewed (log-normal).
 
-    ``structure_seed`` fixes the distribution, ``seed`` the sample.
+    ``structure_seed`` fixes the distribution, ``seed`` the sample. With
+    ``labels``, a ``label`` column (0/1) follows a noisy linear rule of the
+    first two features, like a real class boundary.
     """
     s = np.random.default_rng(structure_seed)
     a = s.normal(size=(d, d))
@@ -23,7 +25,15 @@ def correlated_frame(n: int, *, d: int = 6, seed: int = 0, structure_seed: int =
     z = np.random.default_rng(seed).multivariate_normal(np.zeros(d), corr, size=n)
     x = mean + z * scale
     x[:, -1] = np.exp(z[:, -1] / 2.0) * scale[-1]  # skewed, positive
-    return pd.DataFrame(x, columns=[f"f{i}" for i in range(d)])
+    df = pd.DataFrame(x, columns=[f"f{i}" for i in range(d)])
+    if labels:
+        noise = np.random.default_rng(seed + 1).normal(0, 0.3, size=n)
+        df["label"] = (z[:, 0] - z[:, 1] + noise > 0).astype(int)
+    return df
+
+
+#: Feature columns of :func:`correlated_frame` (d = 6).
+FEATURES = [f"f{i}" for i in range(6)]
 
 
 def permute_rows(df: pd.DataFrame, fraction: float, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
@@ -55,7 +65,7 @@ def golden() -> pd.DataFrame:
 
 @pytest.fixture(scope="session")
 def baseline(golden, tmp_path_factory) -> pg.Baseline:
-    b = pg.fit_baseline(golden, columns=list(golden.columns))
+    b = pg.fit_baseline(golden, columns=FEATURES)
     b.save(tmp_path_factory.mktemp("baseline") / "golden.baseline.jsonl")
     return b
 
@@ -68,6 +78,24 @@ def suite(baseline):
 @pytest.fixture(scope="session")
 def clean_batch() -> pd.DataFrame:
     return correlated_frame(400, seed=7)
+
+
+@pytest.fixture(scope="session")
+def labelled_baseline(tmp_path_factory) -> pg.Baseline:
+    """A baseline of the same distribution with a ``label`` column, for the label-agreement check."""
+    b = pg.fit_baseline(correlated_frame(4000, seed=1, labels=True), columns=FEATURES, label_column="label")
+    b.save(tmp_path_factory.mktemp("labelled") / "golden.baseline.jsonl")
+    return b
+
+
+@pytest.fixture(scope="session")
+def labelled_suite(labelled_baseline):
+    return pg.build_suite(labelled_baseline, name="labelled", batch_size=400, n_resamples=2000)
+
+
+@pytest.fixture(scope="session")
+def labelled_batch() -> pd.DataFrame:
+    return correlated_frame(400, seed=7, labels=True)
 
 
 @pytest.fixture(scope="session")

@@ -7,13 +7,13 @@ from scipy import stats
 import gx_poison_guard as pg
 from gx_poison_guard.calibration import decide, default_row_alpha, false_block_rate
 
-from .conftest import correlated_frame
+from .conftest import FEATURES, correlated_frame
 
 
 def test_realized_false_block_rate_is_inside_the_binomial_interval_of_the_target():
     """1000 fresh clean batches of 500 rows from the golden data's distribution."""
     golden = correlated_frame(20_000, seed=1)
-    b = pg.fit_baseline(golden, columns=list(golden.columns))
+    b = pg.fit_baseline(golden, columns=FEATURES)
     cal = pg.calibrate(b, batch_size=500, target_false_block_rate=0.01)
     stream = correlated_frame(1000 * 500, seed=2).to_numpy()
     result = false_block_rate(cal, b, (stream[i * 500 : (i + 1) * 500] for i in range(1000)))
@@ -85,7 +85,7 @@ def test_large_batches_calibrate_quickly_through_multiplicities(baseline):
 
 def test_extreme_row_rule_catches_a_handful_of_far_rows_the_fraction_allows():
     golden = correlated_frame(20_000, seed=1)
-    b = pg.fit_baseline(golden, columns=list(golden.columns))
+    b = pg.fit_baseline(golden, columns=FEATURES)
     cal = pg.calibrate(b, batch_size=1000, n_resamples=2000)
     rule = cal.row_rules["row_mahalanobis"]
     scores = pg.BatchScores(b, b.calibration_rows).row_mahalanobis

@@ -9,6 +9,7 @@ import pytest
 
 import gx_poison_guard as pg
 from gx_poison_guard.cli import main
+from gx_poison_guard.calibration import FEATURE_TESTS
 from gx_poison_guard.contract import load_contract, write_contract
 
 from .conftest import correlated_frame, push_rows
@@ -54,7 +55,7 @@ def test_clean_batch_passes_with_json_verdict_and_lineage(built, capsys):
     assert report["success"] is True and report["tripped"] is False and report["status"] == "pass"
     assert report["lineage"]["source"] == "kafka:tx" and report["lineage"]["ingestion_path"] == "etl/daily"
     assert len(report["lineage"]["batch_sha256"]) == 64
-    assert {c["check"] for c in report["checks"]} >= set(pg.ALL_TESTS)
+    assert {c["check"] for c in report["checks"]} >= set(FEATURE_TESTS)
     stored = [json.loads(p.read_text())["meta"] for p in (root / "gx" / "uncommitted" / "validations").rglob("*.json")]
     mine = [m["poison_guard"] for m in stored if m.get("poison_guard", {}).get("lineage", {}).get("batch_id")
             == report["lineage"]["batch_id"]]

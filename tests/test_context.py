@@ -8,6 +8,7 @@ import textwrap
 import pytest
 
 import gx_poison_guard as pg
+from gx_poison_guard.expectations import EXPECTATION_FOR_TEST
 
 from .conftest import push_rows
 
@@ -81,7 +82,9 @@ def test_plain_gx_silently_drops_unregistered_expectations(tmp_path, project):
     )
     out = subprocess.run([sys.executable, "-c", script, str(copy)], capture_output=True, text=True, check=True)
     stored = json.loads((copy / "gx" / "expectations" / "guard.json").read_text())["expectations"]
-    assert int(out.stdout.strip().splitlines()[-1]) == len(stored) - 7  # our 7 custom types vanished
+    ours = sum(e["type"] in {c.expectation_type for c in EXPECTATION_FOR_TEST.values()} for e in stored)
+    assert ours == 8  # every custom type but the two label checks (the suite has no labels)
+    assert int(out.stdout.strip().splitlines()[-1]) == len(stored) - ours  # every one of our types vanished
 
 
 def test_our_api_refuses_a_suite_with_types_it_cannot_load(tmp_path, project):

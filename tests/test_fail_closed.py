@@ -7,6 +7,8 @@ import pytest
 
 import gx_poison_guard as pg
 
+from .conftest import FEATURES
+
 from .test_suite import CUSTOM_TYPES
 
 
@@ -79,7 +81,7 @@ def test_a_different_artifact_at_the_pinned_path_fails(baseline, golden, tmp_pat
     path = tmp_path / "swap.baseline.jsonl"
     shutil.copy(baseline.path, path)
     suite = pg.build_suite(pg.load_baseline(path), name="swap", batch_size=400, n_resamples=500)
-    other = pg.fit_baseline(golden.iloc[:2000], columns=list(golden.columns))
+    other = pg.fit_baseline(golden.iloc[:2000], columns=FEATURES)
     other.save(path)  # a well-formed artifact, but not the pinned one
     res = validate(clean_batch, suite)
     assert res.success is False

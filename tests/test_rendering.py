@@ -15,6 +15,9 @@ SENTENCE_WORDS = {
     "row_mahalanobis": "jointly unlikely",
     "row_isolation": "easy to isolate",
     "row_reconstruction": "main patterns",
+    "drift_magnitude": "golden standard deviations",
+    "row_label_disagreement": "nearest golden rows contradict",
+    "label_shift": "as often as in the golden data",
 }
 
 
@@ -28,9 +31,9 @@ def test_charts_escape_labels_and_dollars():
 
 
 @pytest.fixture(scope="module")
-def results(baseline, suite, clean_batch, validate):
-    poisoned, _ = push_rows(clean_batch, baseline, 0.05, n_features=2, sigmas=8.0, seed=3)
-    res = validate(poisoned, suite)
+def results(labelled_baseline, labelled_suite, labelled_batch, validate):
+    poisoned, _ = push_rows(labelled_batch, labelled_baseline, 0.05, n_features=2, sigmas=8.0, seed=3)
+    res = validate(poisoned, labelled_suite)
     return {r.expectation_config.meta["poison_guard_test"]: r for r in res.results
             if (r.expectation_config.meta or {}).get("poison_guard_test")}
 

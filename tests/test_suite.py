@@ -12,7 +12,7 @@ from gx_poison_guard.expectations import EXPECTATION_FOR_TEST
 from gx_poison_guard.frames import feature_matrix
 from gx_poison_guard.scoring import BatchScores
 
-from .conftest import correlated_frame, permute_rows, push_rows
+from .conftest import FEATURES, correlated_frame, permute_rows, push_rows
 
 CUSTOM_TYPES = {cls.expectation_type for cls in EXPECTATION_FOR_TEST.values()}
 
@@ -24,9 +24,11 @@ def _by_type(res):
     return out
 
 
-def test_suite_holds_builtins_and_every_custom_expectation(suite, baseline):
+def test_suite_holds_builtins_and_every_custom_expectation(suite, baseline, labelled_suite):
+    assert CUSTOM_TYPES <= {e.expectation_type for e in labelled_suite.expectations}
     types = [e.expectation_type for e in suite.expectations]
-    assert CUSTOM_TYPES <= set(types)
+    label_types = {"expect_row_label_disagreement_to_be_below", "expect_batch_label_shift_to_be_below"}
+    assert CUSTOM_TYPES - label_types <= set(types) and not label_types & set(types)  # no labels, no label checks
     d = baseline.n_features
     assert types.count("expect_column_values_to_be_between") == d
     assert types.count("expect_column_values_to_not_be_null") == d
@@ -59,7 +61,7 @@ def test_ranges_are_widened_not_observed_and_stay_non_negative(baseline, suite):
 
 
 def test_unsaved_baseline_is_refused(golden):
-    b = pg.fit_baseline(golden, columns=list(golden.columns))
+    b = pg.fit_baseline(golden, columns=FEATURES)
     with pytest.raises(pg.PoisonGuardError, match=r"Call baseline.save\(path\) first"):
         pg.build_suite(b, name="x", batch_size=100)
 

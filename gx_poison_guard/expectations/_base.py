@@ -197,7 +197,7 @@ class _BatchStatisticExpectation(_PoisonGuardExpectation):
     metric_dependencies: ClassVar[Tuple[str, ...]] = (BATCH_SCORES,)
 
     @abstractmethod
-    def _details(self, scores: BatchScores) -> dict:
+    def _details(self, scores: BatchScores, metrics: Dict[str, Any]) -> dict:
         """What a person can act on: which features or pairs moved, p-values."""
 
     @classmethod
@@ -212,10 +212,13 @@ class _BatchStatisticExpectation(_PoisonGuardExpectation):
     def _bars(cls, details: dict) -> tuple[list[str], list[float]]:
         return ["this batch"], [float(details["statistic"])]
 
+    def _statistic(self, scores: BatchScores, metrics: Dict[str, Any]) -> float:
+        return scores.tests.statistic(self.test_name)
+
     def _decide(self, scores, metrics, result_format) -> dict:
-        statistic = scores.tests.statistic(self.test_name)
+        statistic = self._statistic(scores, metrics)
         details = {"statistic": rounded(statistic), "threshold": self.threshold,
-                   "n_rows": scores.moments.n, **self._details(scores)}
+                   "n_rows": scores.moments.n, **self._details(scores, metrics)}
         return {"success": statistic <= self.threshold,
                 "result": {"observed_value": rounded(statistic, 4), "details": details}}
 
@@ -241,8 +244,11 @@ class _RowScoreExpectation(_PoisonGuardExpectation):
     )
     metric_dependencies: ClassVar[Tuple[str, ...]] = (BATCH_SCORES, ROW_IDS)
 
+    def _row_scores(self, scores: BatchScores, metrics: Dict[str, Any]) -> np.ndarray:
+        return scores.row_scores(self.score_name)
+
     def _decide(self, scores, metrics, result_format) -> dict:
-        row_scores = scores.row_scores(self.score_name)
+        row_scores = self._row_scores(scores, metrics)
         flagged = np.flatnonzero(row_scores > self.threshold)
         flagged = flagged[np.argsort(-row_scores[flagged], kind="stable")]  # worst first
         ids = metrics[ROW_IDS]

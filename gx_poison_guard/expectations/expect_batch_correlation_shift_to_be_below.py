@@ -35,7 +35,7 @@ class ExpectBatchCorrelationShiftToBeBelow(_BatchStatisticExpectation):
         pairs = details.get("top_pairs") or []
         return [f"{p['columns'][0]} ~ {p['columns'][1]}" for p in pairs], [abs(float(p["z"])) for p in pairs]
 
-    def _details(self, scores: BatchScores) -> dict:
+    def _details(self, scores: BatchScores, metrics: dict) -> dict:
         shift = scores.tests.correlation_shift
         golden, batch = scores.baseline.correlation, scores.moments.correlation()
         cols = self.column_list

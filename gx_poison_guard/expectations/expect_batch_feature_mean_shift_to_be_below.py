@@ -34,5 +34,5 @@ class ExpectBatchFeatureMeanShiftToBeBelow(_BatchStatisticExpectation):
     def _bars(cls, details: dict) -> tuple[list[str], list[float]]:
         return worst_feature_bars(details)
 
-    def _details(self, scores: BatchScores) -> dict:
+    def _details(self, scores: BatchScores, metrics: dict) -> dict:
         return {"worst_features": worst_features(scores.tests.feature_mean_shift, self.column_list, "shift_sd")}

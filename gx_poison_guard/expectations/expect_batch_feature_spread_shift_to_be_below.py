@@ -36,5 +36,5 @@ class ExpectBatchFeatureSpreadShiftToBeBelow(_BatchStatisticExpectation):
     def _bars(cls, details: dict) -> tuple[list[str], list[float]]:
         return worst_feature_bars(details)
 
-    def _details(self, scores: BatchScores) -> dict:
+    def _details(self, scores: BatchScores, metrics: dict) -> dict:
         return {"worst_features": worst_features(scores.tests.feature_spread_shift, self.column_list, "std_ratio")}

@@ -31,6 +31,6 @@ class ExpectBatchMahalanobisMeanShiftToBeBelow(_BatchStatisticExpectation):
     )
     chart_title: ClassVar[str] = "Shift of the batch average (Hotelling T²)"
 
-    def _details(self, scores: BatchScores) -> dict:
+    def _details(self, scores: BatchScores, metrics: dict) -> dict:
         test = scores.tests.mean_shift
         return {"p_value": rounded(test.p_value, 12), "mahalanobis_of_mean": rounded(test.mahalanobis_of_mean)}

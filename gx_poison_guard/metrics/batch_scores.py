@@ -32,6 +32,7 @@ from ..scoring import BatchScores
 
 BATCH_SCORES = "table.poison_guard.batch_scores"
 ROW_IDS = "table.poison_guard.row_ids"
+LABELS = "table.poison_guard.labels"
 _DOMAIN_KEYS = ("batch_id", "table", "column_list", "row_condition", "condition_parser")
 _CACHE_SIZE = 8
 _baselines: OrderedDict[str, Baseline] = OrderedDict()
@@ -119,3 +120,22 @@ class RowIdsMetric(TableMetricProvider):
                 "Add it, or rebuild the suite with the right id_column."
             )
         return df[id_column].to_numpy()
+
+
+class LabelsMetric(TableMetricProvider):
+    """The batch's labels in scoring order, read from ``label_column`` (fails closed when it is absent)."""
+
+    metric_name = LABELS
+    domain_keys = _DOMAIN_KEYS
+    value_keys = ("label_column",)
+
+    @metric_value(engine=PandasExecutionEngine)
+    def _pandas(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics, runtime_configuration):
+        df = _domain_frame(execution_engine, metric_domain_kwargs)
+        label_column = metric_value_kwargs.get("label_column")
+        if label_column not in df.columns:
+            raise InputDataError(
+                f"The batch lacks the label column {label_column!r}: got columns {list(map(str, df.columns))!r}. "
+                "Add it (the label check needs every row's label), or drop row_label_disagreement from the contract."
+            )
+        return df[label_column].to_numpy(dtype=object)

@@ -126,6 +126,25 @@ def family_wise_level(p_values: npt.ArrayLike, target: float) -> float:
     return float(below[-1]) if below.size else 0.0
 
 
+def consensus_level(p_values: npt.ArrayLike, target: float, k: int = 1) -> float:
+    """Largest per-test level at which *k or more* tests reject at most ``target`` of the resamples.
+
+    A batch has at least ``k`` rejections at level ``a`` exactly when its
+    ``k``-th smallest p-value is ``<= a``, so this is :func:`family_wise_level`
+    on that order statistic; ``k = 1`` is the min-p (any-test) rule.
+
+    Examples
+    --------
+    >>> p = np.array([[0.001, 0.5], [0.2, 0.3], [0.6, 0.9], [0.05, 0.04]])
+    >>> consensus_level(p, 0.25, k=1), consensus_level(p, 0.25, k=2)
+    (0.001, 0.05)
+    """
+    P = np.sort(np.asarray(p_values, dtype=np.float64), axis=1)
+    if not 1 <= k <= P.shape[1]:
+        raise ValueError(f"k must lie between 1 and the {P.shape[1]} tests: got {k!r}.")
+    return family_wise_level(P[:, k - 1 : k], target)
+
+
 def clopper_pearson(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
     """Exact binomial (Clopper-Pearson) interval for ``k`` successes in ``n`` trials."""
     a = 1.0 - confidence

@@ -74,10 +74,34 @@ def mean_shift_z(moments: Moments, location: npt.ArrayLike, scale: npt.ArrayLike
     return FeatureShift(float(np.max(np.abs(z))), z, shift)
 
 
-def clipped_column_variance(
+def mean_shift_sd(moments: Moments, location: npt.ArrayLike, scale: npt.ArrayLike) -> FeatureShift:
+    """Each feature's batch-mean shift in golden standard deviations, an effect size.
+
+    Unlike :func:`mean_shift_z` it does not grow with the batch size, so a
+    limit on it says "how much drift is too much" in units people can read.
+    ``statistic`` is the largest absolute shift.
+
+    Examples
+    --------
+    >>> m = Moments.from_array([[1.0], [3.0], [2.0], [2.0]])
+    >>> mean_shift_sd(m, [1.0], [2.0]).statistic
+    0.5
+    """
+    shift = mean_shift_z(moments, location, scale)
+    return FeatureShift(float(np.max(np.abs(shift.ratio))), shift.z, shift.ratio)
+
+
+def clipped_column_moments(
     X: npt.ArrayLike, low: npt.ArrayLike, high: npt.ArrayLike, *, chunk_rows: int = DEFAULT_CHUNK_ROWS
-) -> FloatArray:
-    """Per-column variance (ddof=1) of ``X`` clipped to ``[low, high]``, in chunks."""
+) -> tuple[FloatArray, FloatArray]:
+    """Per-column mean and variance (ddof=1) of ``X`` clipped to ``[low, high]``, in chunks.
+
+    Examples
+    --------
+    >>> mean, var = clipped_column_moments([[0.0], [1.0], [9.0]], [0.0], [2.0])
+    >>> float(mean[0]), float(var[0])
+    (1.0, 1.0)
+    """
     X = np.asarray(X, dtype=np.float64)
     low, high = np.asarray(low, dtype=np.float64), np.asarray(high, dtype=np.float64)
     n = X.shape[0]
@@ -89,7 +113,14 @@ def clipped_column_variance(
         block = np.clip(X[start : start + chunk_rows], low, high) - shift
         s1 += block.sum(axis=0)
         s2 += np.einsum("ij,ij->j", block, block)
-    return np.maximum(s2 - s1**2 / n, 0.0) / (n - 1)
+    return shift + s1 / n, np.maximum(s2 - s1**2 / n, 0.0) / (n - 1)
+
+
+def clipped_column_variance(
+    X: npt.ArrayLike, low: npt.ArrayLike, high: npt.ArrayLike, *, chunk_rows: int = DEFAULT_CHUNK_ROWS
+) -> FloatArray:
+    """Per-column variance (ddof=1) of ``X`` clipped to ``[low, high]``, in chunks."""
+    return clipped_column_moments(X, low, high, chunk_rows=chunk_rows)[1]
 
 
 def spread_shift_z(

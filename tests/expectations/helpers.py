@@ -20,7 +20,8 @@ def expectation_for(baseline, suite, test: str, **overrides):
 
 
 def pure_scores(baseline, df) -> BatchScores:
-    return BatchScores(baseline, feature_matrix(df, baseline.columns))
+    labels = df[baseline.label_column].to_numpy(dtype=object) if baseline.has_labels else None
+    return BatchScores(baseline, feature_matrix(df, baseline.columns), labels)
 
 
 def shifted(df, baseline, column: str, sds: float):

@@ -94,9 +94,12 @@ def subset_shift(batch, baseline, *, fraction: float, seed: int, shift_sd: float
     return _result(batch, _set_features(batch.copy(), baseline, rows, X), rows)
 
 
-def _within_bounds(X: np.ndarray, baseline: Baseline, respect_bounds: bool) -> np.ndarray:
-    """Natural drift cannot leave physical bounds (no negative counts): clip to the golden range when asked."""
-    return np.clip(X, baseline.minimum, baseline.maximum) if respect_bounds else X
+def _within_bounds(moved: np.ndarray, original: np.ndarray, baseline: Baseline, respect_bounds: bool) -> np.ndarray:
+    """Natural drift cannot leave physical bounds (no negative counts): when asked, a moved value stops at
+    the golden min/max (or at its own original value, if that already lay beyond)."""
+    if not respect_bounds:
+        return moved
+    return np.clip(moved, np.minimum(baseline.minimum, original), np.maximum(baseline.maximum, original))
 
 
 def whole_batch_drift(batch, baseline, *, seed: int, shift_sd: float = 0.5, n_features: int = 3,
@@ -110,9 +113,10 @@ def whole_batch_drift(batch, baseline, *, seed: int, shift_sd: float = 0.5, n_fe
     """
     rng = np.random.default_rng(seed)
     j = rng.choice(baseline.n_features, min(n_features, baseline.n_features), replace=False)
-    X = _features(batch, baseline)
+    original = _features(batch, baseline)
+    X = original.copy()
     X[:, j] += shift_sd * baseline.scale[j]
-    X = _within_bounds(X, baseline, respect_bounds)
+    X = _within_bounds(X, original, baseline, respect_bounds)
     return Poisoned(_set_features(batch.copy(), baseline, np.arange(len(batch)), X), np.zeros(len(batch), bool))
 
 
@@ -219,7 +223,8 @@ def seasonal_drift(batch, baseline, *, amplitude_sd: float = 0.5, phase: float =
     """
     v = np.linalg.eigh(baseline.correlation)[1][:, -1]
     shift = amplitude_sd * math.sin(2 * math.pi * phase) * v * baseline.scale
-    X = _within_bounds(_features(batch, baseline) + shift, baseline, respect_bounds)
+    original = _features(batch, baseline)
+    X = _within_bounds(original + shift, original, baseline, respect_bounds)
     return Poisoned(_set_features(batch.copy(), baseline, np.arange(len(batch)), X), np.zeros(len(batch), bool))
 
 

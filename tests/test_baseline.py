@@ -72,3 +72,38 @@ def test_too_few_rows_for_the_feature_count():
     df = pd.DataFrame(np.random.default_rng(0).normal(size=(20, 10)), columns=list("abcdefghij"))
     with pytest.raises(InsufficientDataError, match="needs at least 22 rows: got 14"):
         pg.fit_baseline(df, columns=list(df.columns))
+
+
+def test_labels_round_trip_and_are_stratified(tmp_path):
+    from sklearn.datasets import load_breast_cancer as load
+
+    data = load(as_frame=True).frame
+    b = pg.fit_baseline(data, columns=list(data.columns[:6]), label_column="target", max_reference_rows=100)
+    assert b.has_labels and b.label_classes == ("0", "1")
+    assert b.reference_rows.shape[1] == 6 and b.calibration_labels.shape == (b.calibration_rows.shape[0],)
+    fit_rare = 212 - np.sum(b.calibration_labels == 0)
+    assert np.bincount(b.reference_labels)[0] == fit_rare  # the rare class keeps all its fit rows (< 20 k = 400)
+    assert b.label_shares.sum() == pytest.approx(1.0) and b.label_shares[0] == pytest.approx(212 / 569)
+    sha = b.save(tmp_path / "b.jsonl")
+    loaded = pg.load_baseline(tmp_path / "b.jsonl", expected_sha256=sha)
+    assert loaded.label_column == "target" and loaded.label_classes == b.label_classes
+    for name in ("reference_rows", "reference_labels", "calibration_labels"):
+        np.testing.assert_array_equal(getattr(loaded, name), getattr(b, name))
+    assert pg.fit_baseline(data, columns=list(data.columns[:6]), label_column="target",
+                           max_reference_rows=100).save(tmp_path / "again.jsonl") == sha  # deterministic
+
+
+@pytest.mark.parametrize(
+    "labels,match",
+    [
+        (lambda n: np.where(np.arange(n) == 7, None, 1 + np.arange(n) % 2), r"1 missing value\(s\) \(first at position 7\)"),
+        (lambda n: np.ones(n, dtype=int), "at least 2 classes"),
+    ],
+)
+def test_bad_golden_labels_are_refused(labels, match):
+    df = pd.DataFrame(np.random.default_rng(0).normal(size=(300, 2)), columns=["a", "b"])
+    df["y"] = labels(len(df))
+    with pytest.raises(InputDataError, match=match):
+        pg.fit_baseline(df, columns=["a", "b"], label_column="y")
+    with pytest.raises(InputDataError, match="lacks the label column 'zz'"):
+        pg.fit_baseline(df, columns=["a", "b"], label_column="zz")

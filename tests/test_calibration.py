@@ -98,3 +98,60 @@ def test_extreme_row_rule_catches_a_handful_of_far_rows_the_fraction_allows():
     flagged = np.sum(pg.BatchScores(b, batch).row_mahalanobis > rule.threshold)
     assert flagged <= rule.max_count  # the fraction rule alone would let them through
     assert verdict["row_mahalanobis"] is False
+
+
+def test_warn_tests_form_their_own_family_and_never_block(baseline):
+    drift = ("mean_shift", "feature_mean_shift", "feature_spread_shift")
+    cal = pg.calibrate(baseline, batch_size=400, n_resamples=2000, warn_tests=drift)
+    assert cal.warn_tests == drift and 0 < cal.warn_level and cal.resampled_false_warn_rate <= 0.01
+    assert cal.resampled_false_block_rate <= 0.009
+    everything = pg.calibrate(baseline, batch_size=400, n_resamples=2000)
+    assert cal.family_level > everything.family_level  # fewer blocking tests share the block budget
+    verdict = {t: t not in drift for t in [*cal.batch_thresholds, *cal.row_rules]}
+    assert not cal.blocks(verdict) and cal.warns(verdict)
+    assert cal.blocks({**verdict, "row_mahalanobis": False})
+    assert cal.blocks({**{t: True for t in verdict}, "range:f0": False})  # range checks always block
+
+
+def test_consensus_needs_k_failures_and_is_calibrated_on_their_joint_rate(baseline):
+    one = pg.calibrate(baseline, batch_size=400, n_resamples=2000)
+    two = pg.calibrate(baseline, batch_size=400, n_resamples=2000, consensus=2)
+    assert two.family_level >= one.family_level and two.resampled_false_block_rate <= 0.009
+    names = [*two.batch_thresholds, *two.row_rules]
+    single = {t: t != "row_mahalanobis" for t in names}
+    assert one.blocks(single) and not two.blocks(single)
+    assert two.blocks({**single, "correlation_shift": False})
+
+
+def test_drift_limit_is_a_floor_on_the_calibrated_threshold(baseline):
+    cal = pg.calibrate(baseline, batch_size=400, n_resamples=1000, batch_floors={"drift_magnitude": 0.8})
+    assert cal.batch_thresholds["drift_magnitude"] == 0.8 and cal.batch_floors == {"drift_magnitude": 0.8}
+    tiny = pg.calibrate(baseline, batch_size=10, n_resamples=1000, batch_floors={"drift_magnitude": 0.01})
+    assert tiny.batch_thresholds["drift_magnitude"] > 0.5  # 10 rows: clean means wander; the calibrated value wins
+
+
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"consensus": 0}, "consensus must lie between 1"),
+        ({"warn_tests": ("row_nope",)}, "not among the tests"),
+        ({"tests": ("label_shift",)}, "need labels"),
+        ({"batch_floors": {"drift_magnitude": -1.0}}, "finite number >= 0"),
+    ],
+)
+def test_bad_policy_settings_are_refused(baseline, kwargs, match):
+    with pytest.raises(pg.CalibrationError, match=match):
+        pg.calibrate(baseline, **{"batch_size": 400, "n_resamples": 200, **kwargs})
+
+
+def test_label_tests_are_calibrated_from_the_held_out_labels(labelled_baseline):
+    cal = pg.calibrate(labelled_baseline, batch_size=400, n_resamples=1000)
+    assert {"label_shift", "row_label_disagreement"} <= set(cal.batch_thresholds) | set(cal.row_rules)
+    clean = correlated_frame(4000, seed=11, labels=True)
+    batches = [(clean[FEATURES].to_numpy()[i:i + 400], clean["label"].to_numpy()[i:i + 400]) for i in range(0, 4000, 400)]
+    assert false_block_rate(cal, labelled_baseline, batches).n_blocked <= 1
+    flipped = clean.iloc[:400].copy()
+    zeros = flipped.index[flipped["label"] == 0][:80]
+    flipped.loc[zeros, "label"] = 1  # class-targeted flips: 20 % of rows turn from class 0 to class 1
+    verdict = decide(cal, pg.BatchScores(labelled_baseline, flipped[FEATURES].to_numpy(), flipped["label"].to_numpy()))
+    assert verdict["label_shift"] is False

@@ -197,3 +197,31 @@ def test_a_suite_from_an_older_schema_fails_with_a_rebuild_hint_and_rebuilds(bui
     contract = str(copy / "expectations" / "tx.yaml")
     assert main(["--project", str(copy), "--quiet", "baseline", "--contract", contract]) == 0
     assert _check(copy, copy / "clean.csv") == 0
+
+
+def test_label_checks_trip_on_flipped_labels_and_require_the_label_column(tmp_path, capsys):
+    golden = correlated_frame(3000, seed=1, labels=True)
+    golden.to_csv(tmp_path / "golden.csv", index=False)
+    assert main(["--project", str(tmp_path), "--quiet", "baseline", str(tmp_path / "golden.csv"), "--name", "lab",
+                 "--label", "label", "--batch-size", "400"]) == 0
+    assert load_contract(tmp_path / "expectations" / "lab.yaml").label_column == "label"
+    clean = correlated_frame(400, seed=5, labels=True)
+    clean.to_csv(tmp_path / "clean.csv", index=False)
+    flipped = clean.copy()
+    flipped.loc[flipped.index[flipped["label"] == 0][:60], "label"] = 1  # 15 % of rows relabelled as class 1
+    flipped.to_csv(tmp_path / "flipped.csv", index=False)
+    clean.drop(columns="label").to_csv(tmp_path / "unlabelled.csv", index=False)
+
+    def check(name, *extra):
+        return main(["--project", str(tmp_path), "--quiet", "check", str(tmp_path / name), "--name", "lab", *extra])
+
+    assert check("clean.csv") == 0
+    capsys.readouterr()
+    assert check("flipped.csv", "--json") == 1
+    report = json.loads(capsys.readouterr().out)
+    failed = {c["check"] for c in report["checks"] if not c["success"]}
+    assert {"label_shift", "row_label_disagreement"} & failed
+    assert not failed & {"row_mahalanobis", "row_isolation", "correlation_shift"}  # features are untouched
+    assert check("unlabelled.csv") == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "lacks column(s) ['label']" in err

@@ -29,6 +29,11 @@ def test_round_trip(tmp_path):
         ({"lineage": {"required": ["weather"]}}, "lineage", "fields from"),
         ({"colour": "red"}, "colour", "is not a contract field"),
         ({"golden": None}, "golden", "non-empty string"),
+        ({"max_drift_sd": 0}, "max_drift_sd", "must be a positive number"),
+        ({"max_drift_sd": "big"}, "max_drift_sd", "must be a positive number"),
+        ({"consensus": 0}, "consensus", "must be an integer from 1"),
+        ({"detectors": ["row_mahalanobis"], "consensus": 2}, "consensus", "from 1 to the 1 blocking"),
+        ({"detectors": ["row_label_disagreement"]}, "detectors", "need labels, but there is no label_column"),
     ],
 )
 def test_invalid_fields_are_named_with_a_fix(change, field, fix):
@@ -57,3 +62,16 @@ def test_breaker_policy():
     assert decide_breaker([column], {"expect_column_values_to_be_between": "warn"}).tripped  # input checks always block
     assert decide_breaker([errored], warn_drift).tripped  # an error never passes
     assert decide_breaker([], {}).tripped  # nothing ran: fail closed
+
+
+def test_drift_warns_and_poison_blocks_by_default_and_labels_add_the_label_checks():
+    from gx_poison_guard.calibration import ALL_TESTS, FEATURE_TESTS
+
+    c = parse_contract(VALID)
+    assert c.detectors == FEATURE_TESTS and c.max_drift_sd == 1.0 and c.consensus == 1
+    assert c.warn_detectors == ("mean_shift", "feature_mean_shift", "feature_spread_shift")
+    assert c.action("drift_magnitude") == "block" and c.action("correlation_shift") == "block"
+    assert parse_contract({**VALID, "policy": {"mean_shift": "block"}}).action("mean_shift") == "block"
+    labelled = parse_contract({**VALID, "label_column": "y", "consensus": 2})
+    assert labelled.detectors == ALL_TESTS and labelled.consensus == 2
+    assert labelled.full_policy["label_shift"] == "block"

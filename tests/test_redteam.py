@@ -61,6 +61,11 @@ def test_recipes(batch, baseline):
     drift = rt.whole_batch_drift(batch, baseline, seed=0, shift_sd=0.5, n_features=2)
     moved = np.abs(_z(drift.batch, baseline) - _z(batch, baseline)).mean(axis=0)
     assert np.sum(np.isclose(moved, 0.5)) == 2 and np.sum(np.isclose(moved, 0.0)) == baseline.n_features - 2
+    season = rt.seasonal_drift(batch, baseline, amplitude_sd=3.0)
+    values, before = season.batch[list(baseline.columns)].to_numpy(), batch[list(baseline.columns)].to_numpy()
+    assert (values >= np.minimum(baseline.minimum, before)).all() and (values <= np.maximum(baseline.maximum, before)).all()
+    wild = rt.seasonal_drift(batch, baseline, amplitude_sd=3.0, respect_bounds=False)
+    assert (wild.batch[list(baseline.columns)].to_numpy() > baseline.maximum).any()
     with pytest.raises(ValueError, match="fraction must lie in"):
         rt.far_outliers(batch, baseline, fraction=0.0, seed=0)
 
@@ -74,6 +79,10 @@ def test_harness_counts_false_blocks_and_catches(baseline):
     assert far.blocked == 6 and far.rows_caught > 0.8
     assert rows[("S11", 0.05)].rows_caught == 0.0  # the known-hard ceiling stays hard
     assert rows[("S9", 0.0)].drift and rows[("S9", 0.0)].rows_caught is None
+    policy = {"mean_shift": "warn", "feature_mean_shift": "warn", "feature_spread_shift": "warn"}
+    cal = pg.calibrate(baseline, batch_size=400, n_resamples=1000, warn_tests=tuple(policy))
+    drift = {r.scenario: r for r in rt.run_redteam(baseline, cal, clean, fractions=(0.05,)) if r.drift}
+    assert drift["S2b"].blocked == 0 and drift["S2b"].warned == 6  # reported as drift, let through
     assert "| S1 | far outliers" in rt.format_table(list(rows.values()))
 
 

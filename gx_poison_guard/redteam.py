@@ -155,11 +155,18 @@ def backdoor_trigger(batch, baseline, *, fraction: float, seed: int, n_triggers:
                      label_column: str | None = None, target_label=None) -> Poisoned:
     """S5: ``n_triggers`` features set to their golden 99th percentile (in bounds); label set to the target.
 
+    With a ``label_column``, the poisoned rows are drawn from the rows of
+    other classes (when there are enough), as a backdoor relabels them.
+
     ``placement="least_correlated"`` puts the trigger on the features least
     correlated with the others (hardest for Mahalanobis).
     """
     rng = np.random.default_rng(seed)
     rows = _rows(len(batch), fraction, rng)
+    if label_column is not None:  # poison rows of the other classes, so every poisoned row changes its label
+        others = np.flatnonzero(batch[label_column].to_numpy() != target_label)
+        if others.size >= rows.size:
+            rows = np.sort(rng.choice(others, rows.size, replace=False))
     if placement == "least_correlated":
         j = np.argsort(np.abs(baseline.correlation - np.eye(baseline.n_features)).sum(axis=0))[:n_triggers]
     elif placement == "random":
@@ -175,44 +182,89 @@ def backdoor_trigger(batch, baseline, *, fraction: float, seed: int, n_triggers:
 
 
 def label_flip(batch, baseline, *, fraction: float, seed: int, label_column: str, mode: str = "random") -> Poisoned:
-    """S6: flip binary labels of ``fraction`` of rows, at random or nearest a logistic-regression boundary.
+    """S6: change the label of ``fraction`` of rows; features are untouched, so feature detectors cannot see it.
 
-    Features are untouched, so feature-space detectors cannot see it.
+    ``mode="random"`` (S6a) picks rows at random and gives each a random other
+    class; ``mode="boundary"`` (S6b, expected hard) picks the rows a
+    logistic regression is least sure of and gives each its second most likely
+    class (never its own): flips that look like honest label noise. The
+    regression is fitted on the baseline's golden rows when it has labels,
+    else on the batch.
     """
     from sklearn.linear_model import LogisticRegression
 
     rng = np.random.default_rng(seed)
     y = batch[label_column].to_numpy()
-    classes = np.unique(y)
-    if classes.size != 2:
-        raise ValueError(f"label_flip needs a binary label column: {label_column!r} has {classes.size} classes.")
+    classes = np.unique(np.concatenate([y, _golden_classes(baseline, y.dtype)]))
+    if classes.size < 2:
+        raise ValueError(f"label_flip needs at least 2 classes: {label_column!r} has {classes.size}.")
     k = min(len(batch), math.ceil(fraction * len(batch)))
+    new = y.copy()
     if mode == "random":
         rows = np.sort(rng.choice(len(batch), k, replace=False))
+        for i in rows:
+            new[i] = rng.choice(classes[classes != y[i]])
     elif mode == "boundary":
         Z = (_features(batch, baseline) - baseline.location) / baseline.scale
-        margin = np.abs(LogisticRegression(max_iter=1000).fit(Z, y).decision_function(Z))
-        rows = np.sort(np.argsort(margin, kind="stable")[:k])
+        golden = _golden_classes(baseline, y.dtype)
+        if golden.size >= 2:  # the recipe: the boundary of a model fitted on golden data
+            fit_X = (baseline.reference_rows - baseline.location) / baseline.scale
+            model = LogisticRegression(max_iter=2000).fit(fit_X, golden[baseline.reference_labels])
+        else:
+            model = LogisticRegression(max_iter=2000).fit(Z, y)
+        proba = np.sort(model.predict_proba(Z), axis=1)
+        rows = np.sort(np.argsort(proba[:, -1] - proba[:, -2], kind="stable")[:k])
+        ranked = model.classes_[np.argsort(-model.predict_proba(Z[rows]), axis=1)]
+        new[rows] = np.where(ranked[:, 0] == y[rows], ranked[:, 1], ranked[:, 0])
     else:
         raise ValueError(f"mode must be 'random' or 'boundary': got {mode!r}.")
     out = batch.copy()
-    out.iloc[rows, out.columns.get_loc(label_column)] = np.where(y[rows] == classes[0], classes[1], classes[0])
+    out[label_column] = new
     return _result(batch, out, rows)
 
 
-def clustered_poison(batch, baseline, *, fraction: float, seed: int, radius_nn: float = 0.5) -> Poisoned:
-    """S7: poisoned rows scattered within ``radius_nn`` x the median golden nearest-neighbour distance of one golden point."""
+def _golden_classes(baseline: Baseline, dtype) -> np.ndarray:
+    """The baseline's label classes in the batch's label dtype (none when it has no labels)."""
+    if not baseline.has_labels:
+        return np.array([], dtype=dtype)
+    try:
+        return np.array([float(c) for c in baseline.label_classes]).astype(dtype) if dtype.kind in "iuf" else \
+            np.array(baseline.label_classes, dtype=dtype)
+    except ValueError:
+        return np.array([], dtype=dtype)
+
+
+def clustered_poison(batch, baseline, *, fraction: float, seed: int, radius_nn: float = 0.5,
+                     label_column: str | None = None) -> Poisoned:
+    """S7: poisoned rows scattered within ``radius_nn`` x the median golden nearest-neighbour distance of one golden point.
+
+    With a ``label_column`` and a labelled baseline, the poisoned rows carry a
+    class other than the target point's (Koh et al.: concentrated, mislabelled).
+    """
     from scipy.spatial import cKDTree
 
     rng = np.random.default_rng(seed)
     rows = _rows(len(batch), fraction, rng)
     Z = (baseline.calibration_rows - baseline.location) / baseline.scale
     nn = np.median(cKDTree(Z).query(Z, k=2)[0][:, 1])
-    target = Z[rng.integers(len(Z))]
+    t = rng.integers(len(Z))
     u = rng.standard_normal((rows.size, baseline.n_features))
     u /= np.linalg.norm(u, axis=1, keepdims=True)
-    points = target + radius_nn * nn * u * rng.uniform(0, 1, (rows.size, 1))
-    return _result(batch, _set_features(batch.copy(), baseline, rows, baseline.location + points * baseline.scale), rows)
+    points = Z[t] + radius_nn * nn * u * rng.uniform(0, 1, (rows.size, 1))
+    out = _set_features(batch.copy(), baseline, rows, baseline.location + points * baseline.scale)
+    if label_column is not None:
+        classes = _golden_classes(baseline, batch[label_column].to_numpy().dtype)
+        if classes.size >= 2:
+            others = np.delete(classes, baseline.calibration_labels[t])
+            out = _set_labels(out, label_column, rows, others[rng.integers(0, others.size, rows.size)])
+    return _result(batch, out, rows)
+
+
+def _set_labels(out: pd.DataFrame, label_column: str, rows: np.ndarray, values) -> pd.DataFrame:
+    labels = out[label_column].to_numpy().copy()
+    labels[rows] = values
+    out[label_column] = labels
+    return out
 
 
 def seasonal_drift(batch, baseline, *, amplitude_sd: float = 0.5, phase: float = 0.25,
@@ -228,7 +280,8 @@ def seasonal_drift(batch, baseline, *, amplitude_sd: float = 0.5, phase: float =
     return Poisoned(_set_features(batch.copy(), baseline, np.arange(len(batch)), X), np.zeros(len(batch), bool))
 
 
-def adaptive_inside(batch, baseline, *, fraction: float, seed: int, n_locations: int = 3, depth: float = 0.5) -> Poisoned:
+def adaptive_inside(batch, baseline, *, fraction: float, seed: int, n_locations: int = 3, depth: float = 0.5,
+                    label_column: str | None = None) -> Poisoned:
     """S11 (known-hard ceiling): poison concentrated on ``n_locations`` golden-like points inside every threshold.
 
     Each location is a held-out clean row whose Mahalanobis distance is at the
@@ -240,8 +293,13 @@ def adaptive_inside(batch, baseline, *, fraction: float, seed: int, n_locations:
     cal = baseline.calibration_rows
     d2 = BatchScores(baseline, cal).row_mahalanobis
     near = np.argsort(np.abs(d2 - np.quantile(d2, depth)))[: max(n_locations, 1)]
-    X = cal[near[rng.integers(0, near.size, rows.size)]]
-    return _result(batch, _set_features(batch.copy(), baseline, rows, X), rows)
+    picked = near[rng.integers(0, near.size, rows.size)]
+    out = _set_features(batch.copy(), baseline, rows, cal[picked])
+    if label_column is not None:  # each copy keeps its location's own golden label: inside the label checks too
+        classes = _golden_classes(baseline, batch[label_column].to_numpy().dtype)
+        if classes.size >= 2:
+            out = _set_labels(out, label_column, rows, classes[baseline.calibration_labels[picked]])
+    return _result(batch, out, rows)
 
 
 @dataclass(frozen=True)
@@ -265,14 +323,19 @@ def scenarios(label_column: str | None = None) -> list[Scenario]:
         Scenario("S5", "backdoor trigger (99th pct on 3 features)",
                  lambda b, bl, f, s: backdoor_trigger(b, bl, fraction=f, seed=s, label_column=label_column,
                                                       target_label=_first_label(b, label_column))),
-        Scenario("S7", "clustered poison near one point", lambda b, bl, f, s: clustered_poison(b, bl, fraction=f, seed=s)),
-        Scenario("S11", "adaptive: inside every threshold", lambda b, bl, f, s: adaptive_inside(b, bl, fraction=f, seed=s)),
+        Scenario("S7", "clustered poison near one point", lambda b, bl, f, s: clustered_poison(b, bl, fraction=f, seed=s, label_column=label_column)),
+        Scenario("S11", "adaptive: inside every threshold", lambda b, bl, f, s: adaptive_inside(b, bl, fraction=f, seed=s, label_column=label_column)),
         Scenario("S2b", "whole-batch drift (+0.5 sd on 3 features)", lambda b, bl, f, s: whole_batch_drift(b, bl, seed=s), drift=True),
         Scenario("S9", "seasonal drift along the main axis (0.5 sd)", lambda b, bl, f, s: seasonal_drift(b, bl), drift=True),
     ]
     if label_column is not None:
-        out.insert(6, Scenario("S6", "random label flips",
-                               lambda b, bl, f, s: label_flip(b, bl, fraction=f, seed=s, label_column=label_column)))
+        out[6:6] = [
+            Scenario("S6", "random label flips",
+                     lambda b, bl, f, s: label_flip(b, bl, fraction=f, seed=s, label_column=label_column)),
+            Scenario("S6b", "label flips at the class boundary",
+                     lambda b, bl, f, s: label_flip(b, bl, fraction=f, seed=s, label_column=label_column,
+                                                    mode="boundary")),
+        ]
     return out
 
 

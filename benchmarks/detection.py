@@ -23,7 +23,8 @@ S6) and the squared Mahalanobis distance otherwise.
 
 Methods:
   ours     the generated suite as the breaker decides it: drift tests (mean_shift, feature_mean_shift,
-           feature_spread_shift) warn, every other check blocks; label checks on (min-p fusion)
+           feature_spread_shift) warn, every other check blocks; label checks on, and near_duplicates
+           where the batch is no larger than the held-out rows (min-p fusion)
   ours-2of  the same detectors with k-of-m consensus, k = 2: blocks when two blocking detectors fail
            (range checks still block alone); calibrated to the same target
   gx-only  only the suite's GX built-in range checks
@@ -50,7 +51,7 @@ from sklearn.metrics import roc_auc_score
 
 import gx_poison_guard as pg
 from gx_poison_guard.baseline import split_golden
-from gx_poison_guard.calibration import decide
+from gx_poison_guard.calibration import decide, default_tests
 from gx_poison_guard.datasets import FEATURES, card_transactions
 from gx_poison_guard.redteam import scenarios
 from gx_poison_guard.scoring import DRIFT_TESTS
@@ -194,8 +195,10 @@ def run_size(label: str, golden: pd.DataFrame, source: pd.DataFrame, n: int, arg
     b = pg.fit_baseline(golden, columns=cols, calibration_fraction=1 / 3, label_column=LABEL)
     fit_rows = golden[cols].to_numpy()[fit_index]
     source = source[cols + [LABEL]]
-    cals = {"ours": pg.calibrate(b, batch_size=n, n_resamples=2000, warn_tests=DRIFT_TESTS),
-            "ours-2of": pg.calibrate(b, batch_size=n, n_resamples=2000, warn_tests=DRIFT_TESTS, consensus=2)}
+    tests = default_tests(b) + (("near_duplicates",) if n <= b.calibration_rows.shape[0] else ())
+    cals = {"ours": pg.calibrate(b, batch_size=n, n_resamples=2000, tests=tests, warn_tests=DRIFT_TESTS),
+            "ours-2of": pg.calibrate(b, batch_size=n, n_resamples=2000, tests=tests, warn_tests=DRIFT_TESTS,
+                                     consensus=2)}
     base = Baselines(b, fit_rows, n, rng)
     clean, clean_warned, _, _ = run_cell(b, cals, base, source, n, None, args.clean_batches, rng, 0)
     lines = [f"\n## {label} ({len(cols)} features, {len(b.label_classes)} classes, golden {len(golden)} rows, "

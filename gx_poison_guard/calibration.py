@@ -42,13 +42,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+import functools
 import math
 
 import numpy as np
 
 from .baseline import Baseline
 from .exceptions import CalibrationError
-from .scoring import BATCH_TESTS, DRIFT_TESTS, LABEL_TESTS, ROW_SCORES, BatchScores, batch_tests
+from .scoring import BATCH_TESTS, DRIFT_TESTS, LABEL_TESTS, MOMENT_TESTS, ROW_SCORES, BatchScores, batch_tests
 from .stats.calibration import (
     betabinom_max_count,
     clopper_pearson,
@@ -63,8 +64,10 @@ from .stats.labels import label_shift_from_counts
 from .stats.moments import Moments
 
 ALL_TESTS = BATCH_TESTS + ROW_SCORES
-#: Tests that need only feature columns.
-FEATURE_TESTS = tuple(t for t in ALL_TESTS if t not in LABEL_TESTS)
+#: Tests a suite has only when asked: near_duplicates needs batches no larger than the held-out rows.
+OPT_IN_TESTS = ("near_duplicates",)
+#: The default tests that need only feature columns.
+FEATURE_TESTS = tuple(t for t in ALL_TESTS if t not in LABEL_TESTS and t not in OPT_IN_TESTS)
 #: Row scores with a ceiling that clean rows reach (their rarest quantile would flag nothing) -> default row rate.
 BOUNDED_ROW_SCORES = {"row_isolation": 0.01, "row_label_disagreement": 0.05}
 #: The drift limit (golden standard deviations of a feature's batch mean) when none is given.
@@ -72,8 +75,8 @@ DEFAULT_MAX_DRIFT_SD = 1.0
 
 
 def default_tests(baseline: Baseline) -> tuple[str, ...]:
-    """Every test the baseline supports: the label check only when it has labels."""
-    return ALL_TESTS if baseline.has_labels else FEATURE_TESTS
+    """The default tests the baseline supports: the label checks only when it has labels."""
+    return FEATURE_TESTS + (LABEL_TESTS if baseline.has_labels else ())
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,7 @@ class SuiteCalibration:
     resampled_false_warn_rate: float = 0.0
     consensus: int = 1
     batch_floors: dict[str, float] | None = None
+    duplicate_radius: float = 0.0
 
     def blocks(self, passed: dict[str, bool]) -> bool:
         """Whether a :func:`decide` verdict blocks the batch under this calibration's policy.
@@ -212,13 +216,17 @@ def calibrate(
     row_alpha = _row_alphas(row_alpha, [t for t in tests if t in ROW_SCORES], cal.shape[0])
     floors = {"drift_magnitude": DEFAULT_MAX_DRIFT_SD, **(batch_floors or {})}
     _check_arguments(batch_size, target_false_block_rate, tests, row_alpha, n_resamples, builtin_share)
-    _check_policy(baseline, tests, warn_tests, consensus, floors)
+    _check_policy(baseline, tests, warn_tests, consensus, floors, batch_size)
     rng = np.random.default_rng(random_state)
     row_tests = [t for t in tests if t in ROW_SCORES]
     row_thresholds, flagged = _row_thresholds(baseline, cal, row_tests, row_alpha)
     batch_null, row_counts = _resampled_nulls(
-        baseline, cal, batch_size, n_resamples, rng, [t for t in tests if t in BATCH_TESTS], flagged, progress
+        baseline, cal, batch_size, n_resamples, rng, [t for t in tests if t in MOMENT_TESTS or t == "label_shift"],
+        flagged, progress
     )
+    radius = 0.0
+    if "near_duplicates" in tests:
+        radius, batch_null["near_duplicates"] = _near_duplicate_null(baseline, batch_size, n_resamples, random_state)
     p_values = _p_values(batch_null, row_counts, batch_size, cal.shape[0], row_thresholds, floors)
     block_family = {t: p for t, p in p_values.items() if _base_test(t) not in warn_tests}
     warn_family = {t: p for t, p in p_values.items() if _base_test(t) in warn_tests}
@@ -250,7 +258,26 @@ def calibrate(
         resampled_false_warn_rate=float((warn_votes >= 1).mean()),
         consensus=consensus,
         batch_floors={t: f for t, f in floors.items() if t in batch_null},
+        duplicate_radius=radius,
     )
+
+
+@functools.lru_cache(maxsize=4)
+def _near_duplicate_null(baseline, n, n_resamples, random_state) -> tuple[float, np.ndarray]:
+    """The near-duplicate radius and the close-row counts of clean batches drawn *without* replacement.
+
+    It has its own random stream, so calibrations of one baseline that differ
+    only in policy (consensus, warn tests) share it, computed once.
+    """
+    from .stats.density import clean_radius, close_rows, nearest_neighbour_distances
+
+    rng = np.random.default_rng([random_state, 1])
+    Z = baseline.whiten(baseline.calibration_rows)
+    radius = clean_radius(Z, n, rng)
+    null = np.array([close_rows(nearest_neighbour_distances(Z[rng.choice(Z.shape[0], n, replace=False)]), radius).size
+                     for _ in range(n_resamples)], dtype=np.float64)
+    null.setflags(write=False)  # shared by every caller of the cache
+    return radius, null
 
 
 def _base_test(name: str) -> str:
@@ -282,7 +309,13 @@ def _family_level(p_values: dict[str, np.ndarray], target: float, consensus: int
     return level
 
 
-def _check_policy(baseline, tests, warn_tests, consensus, floors) -> None:
+def _check_policy(baseline, tests, warn_tests, consensus, floors, batch_size) -> None:
+    m = baseline.calibration_rows.shape[0]
+    if "near_duplicates" in tests and batch_size > m:
+        raise CalibrationError(
+            f"near_duplicates is calibrated on clean batches drawn without replacement from the {m} held-out rows, "
+            f"so batches of {batch_size} rows are too large. Drop near_duplicates, or give more golden rows."
+        )
     if not baseline.has_labels and any(t in LABEL_TESTS for t in tests):
         raise CalibrationError(
             f"Tests {[t for t in tests if t in LABEL_TESTS]!r} need labels, but the baseline has no label column. "
@@ -385,7 +418,7 @@ def _resampled_nulls(baseline, cal, n, n_resamples, rng, batch_tests_, flagged, 
     clipped = np.clip(cal, baseline.clip_low, baseline.clip_high) - clip_shift
     null = {t: np.empty(n_resamples) for t in batch_tests_}
     counts = {t: np.empty(n_resamples) for t in flagged}
-    feature_tests = [t for t in batch_tests_ if t not in LABEL_TESTS]
+    feature_tests = [t for t in batch_tests_ if t in MOMENT_TESTS]
     classes = np.eye(len(baseline.label_classes))[baseline.calibration_labels] if "label_shift" in null else None
     for r in range(n_resamples):
         if n <= m:
@@ -486,7 +519,8 @@ def decide(calibration: SuiteCalibration, scores: BatchScores) -> dict[str, bool
     if scores.nonfinite_positions.size:
         names = list(calibration.batch_thresholds) + list(calibration.row_rules)
         return {name: False for name in names + [f"range:{r.column}" for r in calibration.ranges]}
-    out = {t: scores.batch_statistic(t) <= thr for t, thr in calibration.batch_thresholds.items()}
+    out = {t: scores.batch_statistic(t, radius=calibration.duplicate_radius) <= thr
+           for t, thr in calibration.batch_thresholds.items()}
     n = scores.n_rows
     for t, rule in calibration.row_rules.items():
         row_scores = scores.row_scores(t)

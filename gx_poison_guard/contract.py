@@ -13,7 +13,8 @@ reacts. Example::
     golden: data/card_transactions_golden.csv   # relative to the project root
     batch_size: 500
     target_false_block_rate: 0.01
-    detectors: [mean_shift, correlation_shift, row_mahalanobis]   # default: all (label check if label_column)
+    detectors: [mean_shift, correlation_shift, row_mahalanobis]   # default: all but near_duplicates
+                                                                  # (label checks only with label_column)
     policy:                            # block or warn, per detector
       mean_shift: warn                 # default: drift tests warn, every other detector blocks
     max_drift_sd: 1.0                  # drift beyond this (golden sd of a feature's mean) blocks
@@ -253,7 +254,7 @@ class _Checker:
         return float(value)
 
     def detectors(self, label_column: str | None) -> tuple[str, ...]:
-        default = ALL_TESTS if label_column else FEATURE_TESTS
+        default = FEATURE_TESTS + (LABEL_TESTS if label_column else ())
         value = self.raw.get("detectors", list(default))
         if not isinstance(value, list) or not value or not set(value) <= set(ALL_TESTS):
             self.fail("detectors", f"must be a non-empty list from {list(ALL_TESTS)}: got {value!r}",

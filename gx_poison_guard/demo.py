@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from sklearn.datasets import load_breast_cancer
 
+from .calibration import ALL_TESTS
 from .contract import parse_contract
 from .datasets import FEATURES, card_poisoning_attack, card_seasonal_drift, card_transactions
 from .project import Project, check_batch, docs_page, fit_project_baseline
@@ -36,6 +37,8 @@ CARD_CONTRACT = {
     # their golden neighbours contradict are poison: block
     "policy": {"mean_shift": "warn", "feature_mean_shift": "warn", "feature_spread_shift": "warn"},
     "max_drift_sd": 1.0,
+    # every detector, near_duplicates included (opt-in: batches of 500 are far fewer than the 6,000 held-out rows)
+    "detectors": list(ALL_TESTS),
     "quarantine": "quarantine/card_transactions",
 }
 

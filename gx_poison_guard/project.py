@@ -328,8 +328,8 @@ def _read_results(result, contract: Contract):
                        "success": bool(r.success), "action": contract.action(detector) if detector else "block",
                        "severity": str(config.severity.value if hasattr(config.severity, "value") else config.severity),
                        "observed_value": _observed(r.result or {}), "error": raised})
-        if detector and detector.startswith("row_"):
-            flagged[detector] = list((r.result or {}).get("unexpected_index_list") or [])
+        if detector and "unexpected_index_list" in (r.result or {}):
+            flagged[detector] = list(r.result["unexpected_index_list"] or [])
     return outcomes, checks, flagged
 
 

@@ -18,6 +18,7 @@ flagged. Nothing here imports Great Expectations.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -64,13 +65,13 @@ def _set_features(out: pd.DataFrame, baseline: Baseline, rows: np.ndarray, value
 
 
 def far_outliers(batch, baseline, *, fraction: float, seed: int, low: float = 6.0, high: float = 10.0,
-                 max_features: int = 3) -> Poisoned:
-    """S1: 1 to ``max_features`` features of each poisoned row set to +-U(low, high) sd."""
+                 max_features: int = 3, min_features: int = 1) -> Poisoned:
+    """S1: ``min_features`` to ``max_features`` features of each poisoned row set to +-U(low, high) sd."""
     rng = np.random.default_rng(seed)
     rows = _rows(len(batch), fraction, rng)
     X = _features(batch, baseline)[rows]
     for i in range(rows.size):
-        j = rng.choice(baseline.n_features, rng.integers(1, max_features + 1), replace=False)
+        j = rng.choice(baseline.n_features, rng.integers(min_features, max_features + 1), replace=False)
         X[i, j] = baseline.location[j] + rng.choice([-1, 1], j.size) * rng.uniform(low, high, j.size) * baseline.scale[j]
     return _result(batch, _set_features(batch.copy(), baseline, rows, X), rows)
 
@@ -208,8 +209,7 @@ def label_flip(batch, baseline, *, fraction: float, seed: int, label_column: str
         Z = (_features(batch, baseline) - baseline.location) / baseline.scale
         golden = _golden_classes(baseline, y.dtype)
         if golden.size >= 2:  # the recipe: the boundary of a model fitted on golden data
-            fit_X = (baseline.reference_rows - baseline.location) / baseline.scale
-            model = LogisticRegression(max_iter=2000).fit(fit_X, golden[baseline.reference_labels])
+            model = _golden_classifier(baseline, y.dtype)
         else:
             model = LogisticRegression(max_iter=2000).fit(Z, y)
         proba = np.sort(model.predict_proba(Z), axis=1)
@@ -221,6 +221,29 @@ def label_flip(batch, baseline, *, fraction: float, seed: int, label_column: str
     out = batch.copy()
     out[label_column] = new
     return _result(batch, out, rows)
+
+
+@functools.lru_cache(maxsize=8)
+def _golden_classifier(baseline: Baseline, dtype):
+    """Logistic regression of the golden labels on standardised features (fitted once per baseline)."""
+    from sklearn.linear_model import LogisticRegression
+
+    fit_X = (baseline.reference_rows - baseline.location) / baseline.scale
+    return LogisticRegression(max_iter=2000).fit(fit_X, _golden_classes(baseline, dtype)[baseline.reference_labels])
+
+
+@functools.lru_cache(maxsize=8)
+def _median_golden_nn_distance(baseline: Baseline) -> float:
+    """Median nearest-neighbour distance among the held-out rows, standardised (computed once per baseline)."""
+    from scipy.spatial import cKDTree
+
+    Z = (baseline.calibration_rows - baseline.location) / baseline.scale
+    return float(np.median(cKDTree(Z).query(Z, k=2)[0][:, 1]))
+
+
+@functools.lru_cache(maxsize=8)
+def _held_out_mahalanobis(baseline: Baseline) -> np.ndarray:
+    return BatchScores(baseline, baseline.calibration_rows).row_mahalanobis
 
 
 def _golden_classes(baseline: Baseline, dtype) -> np.ndarray:
@@ -241,12 +264,10 @@ def clustered_poison(batch, baseline, *, fraction: float, seed: int, radius_nn: 
     With a ``label_column`` and a labelled baseline, the poisoned rows carry a
     class other than the target point's (Koh et al.: concentrated, mislabelled).
     """
-    from scipy.spatial import cKDTree
-
     rng = np.random.default_rng(seed)
     rows = _rows(len(batch), fraction, rng)
     Z = (baseline.calibration_rows - baseline.location) / baseline.scale
-    nn = np.median(cKDTree(Z).query(Z, k=2)[0][:, 1])
+    nn = _median_golden_nn_distance(baseline)
     t = rng.integers(len(Z))
     u = rng.standard_normal((rows.size, baseline.n_features))
     u /= np.linalg.norm(u, axis=1, keepdims=True)
@@ -291,7 +312,7 @@ def adaptive_inside(batch, baseline, *, fraction: float, seed: int, n_locations:
     rng = np.random.default_rng(seed)
     rows = _rows(len(batch), fraction, rng)
     cal = baseline.calibration_rows
-    d2 = BatchScores(baseline, cal).row_mahalanobis
+    d2 = _held_out_mahalanobis(baseline)
     near = np.argsort(np.abs(d2 - np.quantile(d2, depth)))[: max(n_locations, 1)]
     picked = near[rng.integers(0, near.size, rows.size)]
     out = _set_features(batch.copy(), baseline, rows, cal[picked])

@@ -29,6 +29,7 @@ from .baseline import Baseline
 from .exceptions import InputDataError
 from .stats.correlation import CorrelationShift, correlation_shift
 from .stats.isolation import anomaly_scores
+from .stats.density import close_rows, nearest_neighbour_distances
 from .stats.labels import LabelShift, label_disagreement, label_shift
 from .stats.mahalanobis import MeanShiftTest, mean_shift_test, row_squared_distances
 from .stats.moments import Moments
@@ -37,9 +38,11 @@ from .stats.univariate import FeatureShift, clipped_column_moments, mean_shift_s
 
 #: Batch-level tests: name -> statistic extracted from :class:`BatchTests`.
 BATCH_TESTS = ("mean_shift", "correlation_shift", "feature_mean_shift", "feature_spread_shift", "drift_magnitude",
-               "label_shift")
+               "label_shift", "near_duplicates")
 #: Row-level scores: name -> attribute of :class:`BatchScores`; higher = more anomalous.
 ROW_SCORES = ("row_mahalanobis", "row_isolation", "row_reconstruction", "row_label_disagreement")
+#: Batch tests computed from the batch's moments (fields of :class:`BatchTests`).
+MOMENT_TESTS = ("mean_shift", "correlation_shift", "feature_mean_shift", "feature_spread_shift", "drift_magnitude")
 #: Tests that need the baseline's label column.
 LABEL_TESTS = ("label_shift", "row_label_disagreement")
 #: Tests that see a change of the whole batch's distribution: drift, which warns by default.
@@ -128,11 +131,29 @@ class BatchScores:
     def tests(self) -> BatchTests:
         return batch_tests(self.baseline, self.moments, self._clipped_moments[1])
 
-    def batch_statistic(self, name: str) -> float:
-        """The scalar a threshold applies to, for any test in :data:`BATCH_TESTS`."""
+    def batch_statistic(self, name: str, *, radius: float | None = None) -> float:
+        """The scalar a threshold applies to, for any test in :data:`BATCH_TESTS`.
+
+        ``near_duplicates`` needs its calibrated ``radius``.
+        """
         if name == "label_shift":
             return self.label_shift.statistic
+        if name == "near_duplicates":
+            if radius is None:
+                raise ValueError("near_duplicates needs the calibrated radius")
+            return float(self.near_duplicate_rows(radius).size)
         return self.tests.statistic(name)
+
+    @cached_property
+    def nearest_neighbour_distances(self) -> np.ndarray:
+        """Whitened distance from each finite row to its nearest other row of the batch (``+inf`` if not finite)."""
+        out = np.full(self.n_rows, np.inf)
+        out[self.finite] = nearest_neighbour_distances(self.baseline.whiten(self._finite_rows))
+        return out
+
+    def near_duplicate_rows(self, radius: float) -> np.ndarray:
+        """Positions of rows with another row closer than ``radius`` (whitened), closest first."""
+        return close_rows(self.nearest_neighbour_distances, radius)
 
     @cached_property
     def label_shift(self) -> LabelShift:

@@ -133,6 +133,10 @@ def _multivariate_expectations(baseline, cal: SuiteCalibration, tests, id_column
                 kwargs["id_column"] = id_column
         else:
             kwargs = {"threshold": cal.batch_thresholds[test]}
+            if test == "near_duplicates":
+                kwargs["radius"] = cal.duplicate_radius
+                if id_column:
+                    kwargs["id_column"] = id_column
         if test in LABEL_TESTS:
             kwargs["label_column"] = baseline.label_column
         out.append(cls(**common, **kwargs, meta={"poison_guard_test": test}))

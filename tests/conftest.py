@@ -7,29 +7,7 @@ import pandas as pd
 import pytest
 
 import gx_poison_guard as pg
-
-
-def correlated_frame(n: int, *, d: int = 6, seed: int = 0, structure_seed: int = 42, labels: bool = False) -> pd.DataFrame:
-    """Rows from a fixed correlated distribution; one feature is skewed (log-normal).
-
-    ``structure_seed`` fixes the distribution, ``seed`` the sample. With
-    ``labels``, a ``label`` column (0/1) follows a noisy linear rule of the
-    first two features, like a real class boundary.
-    """
-    s = np.random.default_rng(structure_seed)
-    a = s.normal(size=(d, d))
-    cov = a @ a.T + 0.5 * np.eye(d)
-    scale = s.uniform(0.5, 5.0, size=d)
-    corr = cov / np.sqrt(np.outer(np.diag(cov), np.diag(cov)))
-    mean = s.normal(0, 10, size=d)
-    z = np.random.default_rng(seed).multivariate_normal(np.zeros(d), corr, size=n)
-    x = mean + z * scale
-    x[:, -1] = np.exp(z[:, -1] / 2.0) * scale[-1]  # skewed, positive
-    df = pd.DataFrame(x, columns=[f"f{i}" for i in range(d)])
-    if labels:
-        noise = np.random.default_rng(seed + 1).normal(0, 0.3, size=n)
-        df["label"] = (z[:, 0] - z[:, 1] + noise > 0).astype(int)
-    return df
+from gx_poison_guard.datasets import correlated_frame  # noqa: F401  (re-exported for the tests)
 
 
 #: Feature columns of :func:`correlated_frame` (d = 6).
@@ -90,7 +68,7 @@ def labelled_baseline(tmp_path_factory) -> pg.Baseline:
 
 @pytest.fixture(scope="session")
 def labelled_suite(labelled_baseline):
-    return pg.build_suite(labelled_baseline, name="labelled", batch_size=400, n_resamples=2000)
+    return pg.build_suite(labelled_baseline, name="labelled", batch_size=400, n_resamples=2000, tests=pg.ALL_TESTS)
 
 
 @pytest.fixture(scope="session")

@@ -65,7 +65,8 @@ def test_breaker_policy():
 
 
 def test_drift_warns_and_poison_blocks_by_default_and_labels_add_the_label_checks():
-    from gx_poison_guard.calibration import ALL_TESTS, FEATURE_TESTS
+    from gx_poison_guard.calibration import FEATURE_TESTS
+    from gx_poison_guard.scoring import LABEL_TESTS
 
     c = parse_contract(VALID)
     assert c.detectors == FEATURE_TESTS and c.max_drift_sd == 1.0 and c.consensus == 1
@@ -73,5 +74,6 @@ def test_drift_warns_and_poison_blocks_by_default_and_labels_add_the_label_check
     assert c.action("drift_magnitude") == "block" and c.action("correlation_shift") == "block"
     assert parse_contract({**VALID, "policy": {"mean_shift": "block"}}).action("mean_shift") == "block"
     labelled = parse_contract({**VALID, "label_column": "y", "consensus": 2})
-    assert labelled.detectors == ALL_TESTS and labelled.consensus == 2
+    assert labelled.detectors == FEATURE_TESTS + LABEL_TESTS and labelled.consensus == 2
+    assert "near_duplicates" not in labelled.detectors  # opt-in
     assert labelled.full_policy["label_shift"] == "block"

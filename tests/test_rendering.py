@@ -18,6 +18,7 @@ SENTENCE_WORDS = {
     "drift_magnitude": "golden standard deviations",
     "row_label_disagreement": "nearest golden rows contradict",
     "label_shift": "as often as in the golden data",
+    "near_duplicates": "near duplicate",
 }
 
 

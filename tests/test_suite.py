@@ -28,7 +28,9 @@ def test_suite_holds_builtins_and_every_custom_expectation(suite, baseline, labe
     assert CUSTOM_TYPES <= {e.expectation_type for e in labelled_suite.expectations}
     types = [e.expectation_type for e in suite.expectations]
     label_types = {"expect_row_label_disagreement_to_be_below", "expect_batch_label_shift_to_be_below"}
-    assert CUSTOM_TYPES - label_types <= set(types) and not label_types & set(types)  # no labels, no label checks
+    opt_in = {"expect_batch_near_duplicates_to_be_below"}
+    assert CUSTOM_TYPES - label_types - opt_in <= set(types)
+    assert not (label_types | opt_in) & set(types)  # no labels, no label checks; near duplicates only when asked
     d = baseline.n_features
     assert types.count("expect_column_values_to_be_between") == d
     assert types.count("expect_column_values_to_not_be_null") == d

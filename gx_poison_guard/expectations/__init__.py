@@ -8,6 +8,7 @@ from .expect_batch_drift_magnitude_to_be_below import ExpectBatchDriftMagnitudeT
 from .expect_batch_correlation_shift_to_be_below import ExpectBatchCorrelationShiftToBeBelow
 from .expect_batch_feature_mean_shift_to_be_below import ExpectBatchFeatureMeanShiftToBeBelow
 from .expect_batch_label_shift_to_be_below import ExpectBatchLabelShiftToBeBelow
+from .expect_batch_near_duplicates_to_be_below import ExpectBatchNearDuplicatesToBeBelow
 from .expect_batch_feature_spread_shift_to_be_below import ExpectBatchFeatureSpreadShiftToBeBelow
 from .expect_batch_mahalanobis_mean_shift_to_be_below import ExpectBatchMahalanobisMeanShiftToBeBelow
 from .expect_row_isolation_score_to_be_below import ExpectRowIsolationScoreToBeBelow
@@ -23,6 +24,7 @@ EXPECTATION_FOR_TEST = {
     "feature_spread_shift": ExpectBatchFeatureSpreadShiftToBeBelow,
     "drift_magnitude": ExpectBatchDriftMagnitudeToBeBelow,
     "label_shift": ExpectBatchLabelShiftToBeBelow,
+    "near_duplicates": ExpectBatchNearDuplicatesToBeBelow,
     "row_mahalanobis": ExpectRowMahalanobisDistanceToBeBelow,
     "row_isolation": ExpectRowIsolationScoreToBeBelow,
     "row_reconstruction": ExpectRowReconstructionErrorToBeBelow,

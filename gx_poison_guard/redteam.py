@@ -212,9 +212,10 @@ def label_flip(batch, baseline, *, fraction: float, seed: int, label_column: str
             model = _golden_classifier(baseline, y.dtype)
         else:
             model = LogisticRegression(max_iter=2000).fit(Z, y)
-        proba = np.sort(model.predict_proba(Z), axis=1)
-        rows = np.sort(np.argsort(proba[:, -1] - proba[:, -2], kind="stable")[:k])
-        ranked = model.classes_[np.argsort(-model.predict_proba(Z[rows]), axis=1)]
+        proba = model.predict_proba(Z)
+        top_two = np.sort(proba, axis=1)[:, -2:]
+        rows = np.sort(np.argsort(top_two[:, 1] - top_two[:, 0], kind="stable")[:k])
+        ranked = model.classes_[np.argsort(-proba[rows], axis=1)]
         new[rows] = np.where(ranked[:, 0] == y[rows], ranked[:, 1], ranked[:, 0])
     else:
         raise ValueError(f"mode must be 'random' or 'boundary': got {mode!r}.")

@@ -101,6 +101,14 @@ class BatchScoresMetric(TableMetricProvider):
         return BatchScores(baseline, feature_matrix(df, baseline.columns))
 
 
+def _column_values(df, column: str, what: str, fix: str) -> np.ndarray:
+    """The values of ``column`` in scoring order; a batch without it fails closed."""
+    if column not in df.columns:
+        raise InputDataError(f"The batch lacks the {what} column {column!r}: got columns "
+                             f"{list(map(str, df.columns))!r}. {fix}")
+    return df[column].to_numpy(dtype=object)
+
+
 class RowIdsMetric(TableMetricProvider):
     """Row ids of the batch in scoring order: ``id_column`` values, or the index labels."""
 
@@ -114,12 +122,7 @@ class RowIdsMetric(TableMetricProvider):
         id_column = metric_value_kwargs.get("id_column")
         if id_column is None:
             return np.asarray(df.index)
-        if id_column not in df.columns:
-            raise InputDataError(
-                f"The batch lacks the id column {id_column!r}: got columns {list(map(str, df.columns))!r}. "
-                "Add it, or rebuild the suite with the right id_column."
-            )
-        return df[id_column].to_numpy()
+        return _column_values(df, id_column, "id", "Add it, or rebuild the suite with the right id_column.")
 
 
 class LabelsMetric(TableMetricProvider):
@@ -132,10 +135,6 @@ class LabelsMetric(TableMetricProvider):
     @metric_value(engine=PandasExecutionEngine)
     def _pandas(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics, runtime_configuration):
         df = _domain_frame(execution_engine, metric_domain_kwargs)
-        label_column = metric_value_kwargs.get("label_column")
-        if label_column not in df.columns:
-            raise InputDataError(
-                f"The batch lacks the label column {label_column!r}: got columns {list(map(str, df.columns))!r}. "
-                "Add it (the label check needs every row's label), or drop row_label_disagreement from the contract."
-            )
-        return df[label_column].to_numpy(dtype=object)
+        return _column_values(df, metric_value_kwargs.get("label_column"), "label",
+                              "Add it (the label checks need every row's label), or drop the label checks from "
+                              "the contract's detectors.")

@@ -225,3 +225,28 @@ def test_label_checks_trip_on_flipped_labels_and_require_the_label_column(tmp_pa
     assert check("unlabelled.csv") == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "lacks column(s) ['label']" in err
+
+
+def test_consensus_blocks_only_when_two_detectors_fail(built, tmp_path, capsys):
+    root, clean, _ = built
+    copy = tmp_path / "copy"
+    shutil.copytree(root, copy)
+    raw = {**load_contract(copy / "expectations" / "tx.yaml").to_yaml_dict(), "golden": "golden.csv", "consensus": 2}
+    from gx_poison_guard.contract import parse_contract
+
+    write_contract(parse_contract(raw), copy / "expectations" / "tx.yaml")
+    assert main(["--project", str(copy), "--quiet", "baseline", "--contract", str(copy / "expectations" / "tx.yaml")]) == 0
+    capsys.readouterr()
+    assert _check(copy, copy / "poisoned.csv", "--json") == 1  # far rows fail several row detectors at once
+    report = json.loads(capsys.readouterr().out)
+    blocking = [c for c in report["checks"] if not c["success"] and c["action"] == "block" and c["type"].startswith("expect_")
+                and c["check"] in pg.ALL_TESTS]
+    assert len(blocking) >= 2
+    drifted = clean.copy()
+    drifted["f2"] = drifted["f2"] + 1.5 * pg.load_baseline(copy / "gx" / "baselines" / "tx.baseline.jsonl").scale[2]
+    drifted.to_csv(copy / "drifted.csv", index=False)
+    assert _check(copy, copy / "drifted.csv", "--json") == 0  # one blocking detector alone: a warning under 2-of-m
+    report = json.loads(capsys.readouterr().out)
+    failed = {c["check"]: c["action"] for c in report["checks"] if not c["success"]}
+    assert report["status"] == "warn" and failed.get("drift_magnitude") == "block"
+    assert [c for c, a in failed.items() if a == "block"] == ["drift_magnitude"]

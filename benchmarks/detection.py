@@ -146,13 +146,12 @@ def verdicts(b, cals, base, batch: pd.DataFrame) -> tuple[dict[str, bool], dict[
     """Which methods block the batch, which of ours only warn, and our scores."""
     X = batch[list(b.columns)].to_numpy(float)
     scores = pg.BatchScores(b, X, batch[LABEL].to_numpy(dtype=object))
-    blocked, warned = {}, {}
+    blocked, warned, verdicts_ = {}, {}, {}
     for method, cal in cals.items():
-        verdict = decide(cal, scores)
+        verdicts_[method] = verdict = decide(cal, scores)
         blocked[method] = cal.blocks(verdict)
         warned[method] = not blocked[method] and cal.warns(verdict)
-    verdict = decide(cals["ours"], scores)
-    blocked["gx-only"] = any(not ok for k, ok in verdict.items() if k.startswith("range:"))
+    blocked["gx-only"] = any(not ok for k, ok in verdicts_["ours"].items() if k.startswith("range:"))
     blocked.update(base.blocked(X))
     return blocked, warned, scores
 

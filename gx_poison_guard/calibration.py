@@ -49,7 +49,7 @@ import numpy as np
 
 from .baseline import Baseline
 from .exceptions import CalibrationError
-from .scoring import BATCH_TESTS, DRIFT_TESTS, LABEL_TESTS, MOMENT_TESTS, ROW_SCORES, BatchScores, batch_tests
+from .scoring import BATCH_TESTS, LABEL_TESTS, MOMENT_TESTS, ROW_SCORES, BatchScores, batch_tests
 from .stats.calibration import (
     betabinom_max_count,
     clopper_pearson,

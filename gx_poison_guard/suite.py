@@ -56,15 +56,17 @@ def build_suite(
         Probability that the whole suite fails a clean batch.
     tests : tuple of str, optional
         Multivariate tests to include (default: every test the baseline
-        supports; the label check needs a baseline fitted with labels).
+        supports; the label checks need a baseline fitted with labels).
     id_column : str, optional
         Column identifying rows in reports (default: the index labels).
     warn_tests : tuple of str, default ()
         Tests that only warn: their expectations get GX severity
         ``"warning"`` and are calibrated as a family of their own.
     consensus : int, default 1
-        Blocking tests that must fail together to block (k-of-m); recorded in
-        the suite's ``meta`` for the circuit breaker.
+        Blocking tests that must fail together to block (k-of-m); thresholds
+        are calibrated for it and it is recorded in the suite's ``meta``. The
+        CLI's breaker applies the contract's ``consensus``, which
+        ``poison-guard baseline`` passes here.
     max_drift_sd : float, optional
         Floor of the ``drift_magnitude`` threshold in golden standard
         deviations (default 1.0).
